@@ -1,0 +1,63 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.streamgate/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Only the CLI, the local stack, benchmarks and tests talk to a terminal.
+    files: ['cli/**', 'bin/**', 'infra/local/**', 'bench/**', 'test/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // The pure core must not reach for I/O, env or clocks.
+    files: ['shared/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process'], message: 'shared/core is pure: no I/O.' },
+            { group: ['@google-cloud/*', '@grpc/*', 'google-auth-library'], message: 'shared/core never imports an SDK.' },
+            { group: ['**/adapters/**', '**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'], message: 'shared/core imports only shared/core.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'fetch', 'setTimeout', 'setInterval'],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'shared/core has no clock: take the time as an argument.' },
+        { object: 'Math', property: 'random', message: 'shared/core is deterministic.' },
+      ],
+    },
+  },
+  {
+    files: ['shared/adapters/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'], message: 'adapters import only shared/core.' }] },
+      ],
+    },
+  },
+  {
+    files: ['shared/pipeline/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/functions/**', '**/cli/**', '**/infra/**'], message: 'the pipeline must not import its callers.' }] },
+      ],
+    },
+  },
+);
