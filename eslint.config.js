@@ -28,7 +28,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process'], message: 'shared/core is pure: no I/O.' },
+            { group: ['node:*', '!node:crypto', 'fs', 'http', 'https', 'net', 'child_process'], message: 'shared/core is pure: no I/O (hashing with node:crypto is allowed).' },
             { group: ['@google-cloud/*', '@grpc/*', 'google-auth-library'], message: 'shared/core never imports an SDK.' },
             { group: ['**/adapters/**', '**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'], message: 'shared/core imports only shared/core.' },
           ],

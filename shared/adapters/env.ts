@@ -10,7 +10,16 @@ export interface EnvVarSpec {
 }
 
 export const ENV_VARS = [
-  { name: 'STREAMGATE_CONFIG', deployed: true, description: 'Path of streamgate.config.json.' },
+  {
+    name: 'STREAMGATE_CONFIG_JSON',
+    deployed: true,
+    description: 'The whole config as inline JSON (Terraform renders it); wins over STREAMGATE_CONFIG.',
+  },
+  {
+    name: 'STREAMGATE_CONFIG',
+    deployed: false,
+    description: 'Path of streamgate.config.json (default ./streamgate.config.json).',
+  },
   {
     name: 'STREAMGATE_WEBHOOK_SECRETS',
     deployed: true,
