@@ -1,0 +1,111 @@
+import type { BatchServiceClient, protos } from '@google-cloud/batch';
+import { classifyGrpcError, grpcCode, GrpcCode, isTransientGrpcError } from './grpc-errors.js';
+import { insecureEndpointOptions } from './grpc-endpoint.js';
+
+// Structural copies of the pipeline's port types: adapters must not import the pipeline.
+type Job = protos.google.cloud.batch.v1.IJob;
+type Task = protos.google.cloud.batch.v1.ITask;
+
+export interface BatchJobsOptions {
+  /** host:port of a stand-in (plain text); default: batch.googleapis.com with ADC. */
+  endpoint?: string;
+  /** Per-call deadline. */
+  timeoutMs?: number;
+  /** In-process retries of transient failures before giving up to Pub/Sub redelivery. */
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const JOB_CODES = { transient: 'BATCH_UNAVAILABLE', permanent: 'BATCH_INVALID_ARGUMENT', permissionDenied: 'BATCH_PERMISSION_DENIED' } as const;
+
+/**
+ * The Batch API behind the pipeline's `BatchJobs` port. The client library is imported on first
+ * use, not at module load, so functions that never call Batch do not pay for it.
+ *
+ * @example
+ *   const batch = createBatchJobs({ endpoint: '127.0.0.1:7001' });
+ *   const { job, created } = await batch.createJob({ parent, jobId, requestId, job: spec });
+ */
+export function createBatchJobs(options: BatchJobsOptions = {}) {
+  const timeout = options.timeoutMs ?? 20_000;
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let client: Promise<BatchServiceClient> | undefined;
+
+  const getClient = (): Promise<BatchServiceClient> => {
+    client ??= (async () => {
+      const [{ BatchServiceClient: Client }, endpoint] = await Promise.all([
+        import('@google-cloud/batch'),
+        insecureEndpointOptions(options.endpoint),
+      ]);
+      return new Client((endpoint ?? {}) as ConstructorParameters<typeof Client>[0]);
+    })();
+    return client;
+  };
+
+  /** Retries transient failures a few times; job id + requestId make createJob safe to repeat. */
+  async function withRetries<T>(what: string, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (attempt >= attempts || !isTransientGrpcError(error)) throw error;
+        await sleep(Math.round(50 * 2 ** attempt * (0.5 + Math.random() / 2)));
+      }
+    }
+  }
+
+  async function getJob(name: string): Promise<Job | undefined> {
+    const batch = await getClient();
+    try {
+      const [job] = await withRetries('GetJob', () => batch.getJob({ name }, { timeout }));
+      return job;
+    } catch (error) {
+      if (grpcCode(error) === GrpcCode.NOT_FOUND) return undefined;
+      throw classifyGrpcError(error, `Reading Batch job ${name}`, JOB_CODES);
+    }
+  }
+
+  return {
+    /** Warms the client (import + construction) without making a call. */
+    warmUp: (): Promise<unknown> => getClient(),
+
+    async createJob(input: { parent: string; jobId: string; requestId: string; job: Record<string, unknown> }) {
+      const batch = await getClient();
+      const name = `${input.parent}/jobs/${input.jobId}`;
+      try {
+        const [job] = await withRetries('CreateJob', () =>
+          batch.createJob({ parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job }, { timeout }),
+        );
+        return { job, created: true };
+      } catch (error) {
+        if (grpcCode(error) === GrpcCode.ALREADY_EXISTS) {
+          // A redelivery, or a retry after a lost answer: the job is there, report it.
+          const existing = await getJob(name);
+          if (existing) return { job: existing, created: false };
+        }
+        throw classifyGrpcError(error, `Creating Batch job ${name}`, JOB_CODES);
+      }
+    },
+
+    getJob,
+
+    async listTasks(jobName: string): Promise<Task[]> {
+      const batch = await getClient();
+      try {
+        const [tasks] = await withRetries('ListTasks', () =>
+          batch.listTasks({ parent: `${jobName}/taskGroups/group0`, pageSize: 1000 }, { timeout, autoPaginate: true }),
+        );
+        return tasks;
+      } catch (error) {
+        throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
+      }
+    },
+
+    async close(): Promise<void> {
+      if (client) await (await client).close();
+    },
+  };
+}
+
+export type BatchJobsAdapter = ReturnType<typeof createBatchJobs>;

@@ -1,0 +1,57 @@
+import type { PubSub, Topic } from '@google-cloud/pubsub';
+import { StreamgateError } from '../core/errors.js';
+
+export interface EventPublisherOptions {
+  projectId: string;
+  /** Topic id or full `projects/P/topics/T` name. */
+  topic: string;
+  /** host:port of an emulator or stand-in; default: pubsub.googleapis.com. */
+  emulatorHost?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Publishes CloudEvents in binary content mode (`ce-*` attributes, JSON data) through the real
+ * `@google-cloud/pubsub` client, imported on first use. Publish failures are transient: the
+ * caller is retried, and event ids are deterministic, so consumers dedupe on `ce-id`.
+ */
+export function createEventPublisher(options: EventPublisherOptions) {
+  let topic: Promise<Topic> | undefined;
+  let pubsub: PubSub | undefined;
+
+  const getTopic = (): Promise<Topic> => {
+    topic ??= (async () => {
+      const { PubSub: Client } = await import('@google-cloud/pubsub');
+      pubsub = new Client({
+        projectId: options.projectId,
+        ...(options.emulatorHost ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}),
+      });
+      // Events are small and each invocation waits for its publish: don't hold them for a batch.
+      return pubsub.topic(options.topic, { batching: { maxMessages: 100, maxMilliseconds: 2 } });
+    })();
+    return topic;
+  };
+
+  return {
+    warmUp: (): Promise<unknown> => getTopic(),
+
+    async publish(message: { data: string; attributes: Record<string, string> }): Promise<string> {
+      const target = await getTopic();
+      try {
+        return await target.publishMessage({ data: Buffer.from(message.data, 'utf8'), attributes: message.attributes });
+      } catch (error) {
+        // Always transient: losing an event is worse than a redelivery, and ids make repeats harmless.
+        throw new StreamgateError('PUBLISH_FAILED', `Publishing to ${options.topic} failed; it will be retried.`, {
+          kind: 'transient',
+          cause: error,
+        });
+      }
+    },
+
+    async close(): Promise<void> {
+      if (pubsub) await pubsub.close();
+    },
+  };
+}
+
+export type EventPublisher = ReturnType<typeof createEventPublisher>;

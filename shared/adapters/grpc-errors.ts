@@ -1,0 +1,74 @@
+import { StreamgateError } from '../core/errors.js';
+import type { RequestReasonCode } from '../core/reason-codes.js';
+
+/** gRPC status codes (numeric, as google-gax reports them in `error.code`). */
+export const GrpcCode = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/** Codes a retry can cure (DESIGN.md, "Errors: retry or reject"). */
+const TRANSIENT_CODES = new Set<number>([
+  GrpcCode.UNAVAILABLE,
+  GrpcCode.DEADLINE_EXCEEDED,
+  GrpcCode.RESOURCE_EXHAUSTED,
+  GrpcCode.INTERNAL,
+  GrpcCode.ABORTED,
+  GrpcCode.CANCELLED,
+  GrpcCode.UNKNOWN,
+]);
+
+/** The numeric gRPC code of an error thrown by a Google client, if any. */
+export function grpcCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isTransientGrpcError(error: unknown): boolean {
+  const code = grpcCode(error);
+  // Errors without a gRPC code are network-level failures (socket resets, DNS): retryable.
+  return code === undefined || TRANSIENT_CODES.has(code);
+}
+
+/**
+ * Wraps a Google client error in a StreamgateError: transient codes keep `transientCode`,
+ * everything else becomes `permanentCode` (e.g. BATCH_INVALID_ARGUMENT).
+ */
+export function classifyGrpcError(
+  error: unknown,
+  what: string,
+  codes: { transient: RequestReasonCode; permanent: RequestReasonCode; permissionDenied?: RequestReasonCode },
+): StreamgateError {
+  if (error instanceof StreamgateError) return error;
+  const code = grpcCode(error);
+  const detail = (error as { details?: unknown; message?: unknown } | null)?.details ?? (error as Error)?.message;
+  const text = typeof detail === 'string' ? detail.slice(0, 500) : 'no details';
+  if (isTransientGrpcError(error)) {
+    return new StreamgateError(codes.transient, `${what} failed for now (${text}); it will be retried.`, {
+      kind: 'transient',
+      cause: error,
+      details: { grpcCode: code },
+    });
+  }
+  const permanent =
+    (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED) && codes.permissionDenied
+      ? codes.permissionDenied
+      : codes.permanent;
+  return new StreamgateError(permanent, `${what} was refused: ${text}`, {
+    kind: 'permanent',
+    cause: error,
+    details: { grpcCode: code },
+  });
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import type { Finding, RequestReasonCode } from '../reason-codes.js';
+
+/**
+ * Pub/Sub envelopes, kept apart from the payload schemas (the Powertools "parser envelope" idea):
+ * this module only finds the Pub/Sub message inside whatever functions-framework handed us.
+ *
+ * Accepted shapes (see ../shared/corpus/events):
+ * - a CloudEvent of type `google.cloud.pubsub.topic.v1.messagePublished`, structured or binary,
+ *   whose `data` is `MessagePublishedData` (`{message, subscription}`), as an object or JSON text;
+ * - the raw push body `{message, subscription}` when functions-framework passed it through;
+ * - camelCase and snake_case field spellings (`messageId`/`message_id`, `publishTime`/`publish_time`).
+ */
+
+export const PUBSUB_CLOUDEVENT_TYPE = 'google.cloud.pubsub.topic.v1.messagePublished';
+
+/** The decoded message every Pub/Sub entry point works from. */
+export interface PubsubMessage {
+  messageId: string;
+  publishTime?: string;
+  data: Buffer;
+  attributes: Record<string, string>;
+  orderingKey?: string;
+  deliveryAttempt?: number;
+  /** `projects/P/topics/T` when the CloudEvent source names it. */
+  topic?: string;
+  subscription?: string;
+}
+
+export type EnvelopeResult = { ok: true; message: PubsubMessage } | { ok: false; reason: Finding<RequestReasonCode> };
+
+const MAX_MESSAGE_BYTES = 10 * 1024 * 1024; // Pub/Sub's own message size limit.
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+const AttributesSchema = z.record(z.string().max(1024), z.string().max(1024 * 1024));
+
+const MessageSchema = z
+  .looseObject({
+    data: z.string().max(Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4).optional(),
+    attributes: AttributesSchema.nullish(),
+    messageId: z.string().min(1).max(256).optional(),
+    message_id: z.string().min(1).max(256).optional(),
+    publishTime: z.string().max(64).optional(),
+    publish_time: z.string().max(64).optional(),
+    orderingKey: z.string().max(1024).optional(),
+    ordering_key: z.string().max(1024).optional(),
+  })
+  .refine((m) => m.data === undefined || BASE64.test(m.data), { message: 'message.data is not base64' });
+
+const MessagePublishedDataSchema = z.looseObject({
+  message: MessageSchema,
+  subscription: z.string().max(512).optional(),
+  deliveryAttempt: z.number().int().min(0).optional(),
+});
+
+const CloudEventHeadSchema = z.looseObject({
+  type: z.string().max(512).optional(),
+  source: z.string().max(1024).optional(),
+  id: z.string().max(512).optional(),
+  data: z.unknown().optional(),
+});
+
+function reject(code: RequestReasonCode, message: string): EnvelopeResult {
+  return { ok: false, reason: { code, message } };
+}
+
+function toObject(data: unknown): unknown {
+  if (typeof data === 'string') {
+    try {
+      return JSON.parse(data) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (data instanceof Uint8Array) return toObject(Buffer.from(data).toString('utf8'));
+  return data;
+}
+
+function topicFromSource(source: string | undefined): string | undefined {
+  const match = source?.match(/projects\/[^/]+\/topics\/[^/?#]+/);
+  return match?.[0];
+}
+
+/**
+ * Finds and decodes the Pub/Sub message in a CloudEvent (or a raw push body).
+ *
+ * @example
+ *   const result = decodePubsubEvent(cloudEvent);
+ *   if (!result.ok) return reject(result.reason); // permanent: ack, never retry
+ *   const text = result.message.data.toString('utf8');
+ */
+export function decodePubsubEvent(event: unknown): EnvelopeResult {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    return reject('INVALID_ENVELOPE', 'The event is not an object, so it cannot carry a Pub/Sub message.');
+  }
+  const head = CloudEventHeadSchema.safeParse(event);
+  if (!head.success) return reject('INVALID_ENVELOPE', 'The CloudEvent attributes are not strings.');
+  const { type, source } = head.data;
+  if (type !== undefined && type !== PUBSUB_CLOUDEVENT_TYPE) {
+    return reject(
+      'UNSUPPORTED_EVENT',
+      `Events of type "${type.slice(0, 120)}" are not handled here; this function expects ${PUBSUB_CLOUDEVENT_TYPE}.`,
+    );
+  }
+  // A typed CloudEvent carries MessagePublishedData in `data`; an untyped body may itself be the push body.
+  const candidate = type === undefined && 'message' in event ? event : toObject(head.data.data);
+  const parsed = MessagePublishedDataSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown shape';
+    return reject('INVALID_ENVELOPE', `The event does not contain a Pub/Sub message (${where}).`);
+  }
+  const { message, subscription, deliveryAttempt } = parsed.data;
+  const messageId = message.messageId ?? message.message_id ?? head.data.id;
+  if (!messageId) return reject('INVALID_ENVELOPE', 'The Pub/Sub message has no messageId.');
+  const publishTime = message.publishTime ?? message.publish_time;
+  const orderingKey = message.orderingKey ?? message.ordering_key;
+  const topic = topicFromSource(source);
+  return {
+    ok: true,
+    message: {
+      messageId,
+      data: Buffer.from(message.data ?? '', 'base64'),
+      attributes: { ...(message.attributes ?? {}) },
+      ...(publishTime ? { publishTime } : {}),
+      ...(orderingKey ? { orderingKey } : {}),
+      ...(deliveryAttempt !== undefined ? { deliveryAttempt } : {}),
+      ...(topic ? { topic } : {}),
+      ...(subscription ? { subscription } : {}),
+    },
+  };
+}
+
+/**
+ * Parses the message data as JSON. Returns undefined for empty, non-UTF-8 or non-JSON data, so the
+ * caller can reject with its own reason code.
+ */
+export function messageJson(message: PubsubMessage): unknown {
+  if (message.data.length === 0) return undefined;
+  const text = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return JSON.parse(text.decode(message.data)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
