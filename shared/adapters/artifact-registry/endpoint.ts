@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { StreamgateError } from '../../core/errors.js';
+import { readEnv } from '../env.js';
+
+/** A plain-text gRPC endpoint, e.g. a local stand-in. */
+export interface GrpcEndpoint {
+  host: string;
+  port: number;
+}
+
+const HostPortSchema = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must look like host:port')
+  .transform((value, ctx) => {
+    const cut = value.lastIndexOf(':');
+    const host = value.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(value.slice(cut + 1));
+    if (port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'port must be 1-65535' });
+      return z.NEVER;
+    }
+    return { host, port };
+  });
+
+/**
+ * Parses `host:port` (IPv6 in brackets).
+ *
+ * @example parseEndpoint('127.0.0.1:7003', 'ARTIFACT_REGISTRY_API_ENDPOINT') // { host: '127.0.0.1', port: 7003 }
+ */
+export function parseEndpoint(value: string, source: string): GrpcEndpoint {
+  const parsed = HostPortSchema.safeParse(value);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((issue) => issue.message).join('; ');
+    throw new StreamgateError('CONFIG_INVALID', `${source}="${value}" is not a valid endpoint: ${why}.`, {
+      kind: 'permanent',
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+/** The stand-in endpoints named by ARTIFACT_REGISTRY_API_ENDPOINT / SERVICE_USAGE_API_ENDPOINT, if set. */
+export function artifactRegistryEndpointsFromEnv(env?: NodeJS.ProcessEnv): {
+  artifactRegistryEndpoint?: GrpcEndpoint;
+  serviceUsageEndpoint?: GrpcEndpoint;
+} {
+  const ar = readEnv('ARTIFACT_REGISTRY_API_ENDPOINT', env);
+  const su = readEnv('SERVICE_USAGE_API_ENDPOINT', env);
+  return {
+    ...(ar ? { artifactRegistryEndpoint: parseEndpoint(ar, 'ARTIFACT_REGISTRY_API_ENDPOINT') } : {}),
+    ...(su ? { serviceUsageEndpoint: parseEndpoint(su, 'SERVICE_USAGE_API_ENDPOINT') } : {}),
+  };
+}

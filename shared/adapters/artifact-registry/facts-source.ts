@@ -1,0 +1,168 @@
+import { StreamgateError } from '../../core/errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createApiStatusChecker } from './api-status.js';
+import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
+import type { ImageReferenceLike, RepositoryFacts, RepositoryFactsSource } from './contract-types.js';
+import type { GrpcEndpoint } from './endpoint.js';
+import {
+  describeFailure,
+  grpcStatus,
+  isCannotAsk,
+  isNotFound,
+  isTransientServerError,
+  isUnreachable,
+} from './grpc-failures.js';
+import {
+  coordinatesOf,
+  dockerImageName,
+  imageMediaTypeOf,
+  repositoryName,
+  toRepositoryFacts,
+} from './repository-facts.js';
+import { TtlCache } from './ttl-cache.js';
+
+export interface ArtifactRegistryFactsOptions {
+  /** Plain-text stand-in endpoint (ARTIFACT_REGISTRY_API_ENDPOINT). Unset: Google's endpoint with ADC. */
+  artifactRegistryEndpoint?: GrpcEndpoint;
+  /** Plain-text stand-in endpoint (SERVICE_USAGE_API_ENDPOINT). Unset: Google's endpoint with ADC. */
+  serviceUsageEndpoint?: GrpcEndpoint;
+  /** Extra options for clients on the default endpoints (tests aim them at a closed local port). */
+  defaultClientOptions?: GaxClientOptions;
+  /** Deadline of each RPC. Default 5 s: Pub/Sub redelivery is the retry loop, not us. */
+  timeoutMs?: number;
+  /** How long repository facts are reused. Default 60 s. */
+  repositoryTtlMs?: number;
+  /** How long an ENABLED/DISABLED answer is reused per project. Default 5 min. */
+  apiStatusTtlMs?: number;
+  /** After the default endpoint could not be asked, skip asking for this long. Default 30 s. */
+  unavailableBackoffMs?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * Repository facts from the Artifact Registry API and the Container File System API status from
+ * the Service Usage API. Implements the pipeline's `RepositoryFactsSource`.
+ *
+ * @example
+ *   const source = createArtifactRegistryFactsSource(artifactRegistryEndpointsFromEnv());
+ *   const facts = await source.facts(parseImageReference(uri), digest); // RepositoryFacts | 'unavailable'
+ */
+export function createArtifactRegistryFactsSource(
+  options: ArtifactRegistryFactsOptions = {},
+): RepositoryFactsSource {
+  const now = options.now ?? Date.now;
+  const timeout = options.timeoutMs ?? 5_000;
+  const logger = options.logger ?? createLogger({ component: 'artifact-registry' });
+  const explicit = options.artifactRegistryEndpoint !== undefined;
+  const arClient = lazyArtifactRegistryClient({
+    ...(options.artifactRegistryEndpoint ? { endpoint: options.artifactRegistryEndpoint } : {}),
+    ...(options.defaultClientOptions ? { defaultOptions: options.defaultClientOptions } : {}),
+  });
+  const suClient = lazyServiceUsageClient({
+    ...(options.serviceUsageEndpoint ? { endpoint: options.serviceUsageEndpoint } : {}),
+    ...(options.defaultClientOptions ? { defaultOptions: options.defaultClientOptions } : {}),
+  });
+  const repositories = new TtlCache<string, RepositoryFacts | 'unavailable'>(
+    options.repositoryTtlMs ?? 60_000,
+    now,
+  );
+  // Digest-addressed, so an image's media type never changes; AR may send several pushes per digest.
+  const mediaTypes = new TtlCache<string, string | undefined>(options.repositoryTtlMs ?? 60_000, now);
+  const backoffMs = options.unavailableBackoffMs ?? 30_000;
+  let unavailableUntil = 0;
+  let warned = false;
+
+  /** Decides what a failed call means; returns 'unavailable' or throws. */
+  const onFailure = (error: unknown, what: string): 'unavailable' => {
+    const fields = { rpc: what, grpcCode: grpcStatus(error), error: describeFailure(error) };
+    if (explicit && (isUnreachable(error) || isTransientServerError(error))) {
+      throw new StreamgateError(
+        'ARTIFACT_REGISTRY_UNAVAILABLE',
+        `Artifact Registry API did not answer ${what}: ${fields.error}`,
+        {
+          kind: 'transient',
+          cause: error,
+          details: { grpcCode: fields.grpcCode },
+        },
+      );
+    }
+    if (!explicit && isCannotAsk(error)) {
+      unavailableUntil = now() + backoffMs;
+      // Once per instance: without access every launch would log the same thing.
+      if (!warned)
+        logger.warn('Artifact Registry API cannot be asked; judging without repository facts', fields);
+      else logger.debug('Artifact Registry API cannot be asked', fields);
+      warned = true;
+      return 'unavailable';
+    }
+    if (!explicit && isTransientServerError(error)) {
+      throw new StreamgateError(
+        'ARTIFACT_REGISTRY_UNAVAILABLE',
+        `Artifact Registry API failed ${what}: ${fields.error}`,
+        {
+          kind: 'transient',
+          cause: error,
+          details: { grpcCode: fields.grpcCode },
+        },
+      );
+    }
+    logger.warn('Artifact Registry API refused the request; judging without repository facts', fields);
+    return 'unavailable';
+  };
+
+  const loadRepository = async (name: string): Promise<RepositoryFacts | 'unavailable'> => {
+    try {
+      const [repository] = await (await arClient()).getRepository({ name }, { timeout });
+      return toRepositoryFacts(repository);
+    } catch (error) {
+      if (isNotFound(error)) {
+        logger.warn('Artifact Registry repository not found; judging without repository facts', {
+          repository: name,
+        });
+        return 'unavailable';
+      }
+      return onFailure(error, `GetRepository ${name}`);
+    }
+  };
+
+  const loadMediaType = async (name: string): Promise<string | undefined> => {
+    try {
+      const [image] = await (await arClient()).getDockerImage({ name }, { timeout });
+      return imageMediaTypeOf(image);
+    } catch (error) {
+      if (isNotFound(error)) return undefined; // e.g. a push not yet indexed: the repository facts still hold
+      onFailure(error, `GetDockerImage ${name}`);
+      return undefined;
+    }
+  };
+
+  return {
+    async facts(reference: ImageReferenceLike, digest: string): Promise<RepositoryFacts | 'unavailable'> {
+      const at = coordinatesOf(reference);
+      if (!at) return 'unavailable';
+      const imageName = dockerImageName(at, digest);
+      if (!explicit && now() < unavailableUntil) return 'unavailable';
+      const name = repositoryName(at);
+      const repository = await repositories.get(
+        name,
+        () => loadRepository(name),
+        (value) => value !== 'unavailable',
+      );
+      if (repository === 'unavailable' || repository.format !== 'DOCKER') return repository;
+      const imageMediaType = await mediaTypes.get(
+        imageName,
+        () => loadMediaType(imageName),
+        (value) => value !== undefined,
+      );
+      return imageMediaType === undefined ? { ...repository } : { ...repository, imageMediaType };
+    },
+    apiEnabled: createApiStatusChecker({
+      client: suClient,
+      ttlMs: options.apiStatusTtlMs ?? 5 * 60_000,
+      now,
+      timeoutMs: timeout,
+      logger,
+    }),
+  };
+}

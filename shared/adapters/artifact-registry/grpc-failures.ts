@@ -1,0 +1,52 @@
+/** How this adapter sorts the errors thrown by the Google clients (google-gax). */
+
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+const PERMISSION_DENIED = 7;
+const UNAUTHENTICATED = 16;
+const NOT_FOUND = 5;
+/** Server-side hiccups a retry is likely to cure. */
+const TRANSIENT_SERVER_CODES = new Set([8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 13 /* INTERNAL */]);
+
+// google-auth-library words these failures differently across versions; match the stable parts.
+const NO_CREDENTIALS =
+  /could not load the default credentials|could not refresh access token|unable to detect a project id/i;
+
+export function grpcStatus(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return grpcStatus(error) === NOT_FOUND;
+}
+
+/** The endpoint did not answer in time or at all. */
+export function isUnreachable(error: unknown): boolean {
+  const code = grpcStatus(error);
+  return code === UNAVAILABLE || code === DEADLINE_EXCEEDED;
+}
+
+/**
+ * We could not talk to the API as ourselves: unreachable, no credentials, or not allowed. On the
+ * default Google endpoint all of these mean "run without repository facts".
+ */
+export function isCannotAsk(error: unknown): boolean {
+  const code = grpcStatus(error);
+  if (isUnreachable(error) || code === PERMISSION_DENIED || code === UNAUTHENTICATED) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return NO_CREDENTIALS.test(message);
+}
+
+export function isTransientServerError(error: unknown): boolean {
+  const code = grpcStatus(error);
+  return code !== undefined && TRANSIENT_SERVER_CODES.has(code);
+}
+
+/** A short description for logs and error messages. */
+export function describeFailure(error: unknown): string {
+  const details = (error as { details?: unknown } | null)?.details;
+  const text =
+    typeof details === 'string' && details ? details : error instanceof Error ? error.message : String(error);
+  return text.slice(0, 300);
+}
