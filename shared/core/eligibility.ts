@@ -1,0 +1,109 @@
+import { Findings } from './eligibility-rules/findings.js';
+import { applyDescriptorCheck, judgeIndex } from './eligibility-rules/index-judgement.js';
+import { applyManifestRules } from './eligibility-rules/manifest-rules.js';
+import { applyReferenceRules } from './eligibility-rules/reference-rules.js';
+import {
+  applyApiRule,
+  applyContainerFieldRule,
+  applyRepositoryRules,
+  type RepositoryFacts,
+} from './eligibility-rules/request-rules.js';
+import type { ImageReference } from './image-reference.js';
+import type { LocationSettings } from './locations.js';
+import { classifyManifest, type FetchedManifest } from './manifest.js';
+import { DEFAULT_PLATFORM, type Platform } from './platform.js';
+import type { EligibilityReasonCode, Finding, WarningCode } from './reason-codes.js';
+
+export type { RepositoryFacts } from './eligibility-rules/request-rules.js';
+export { STREAMING_CONTAINER_FIELDS } from './eligibility-rules/request-rules.js';
+
+export type Verdict = 'eligible' | 'ineligible' | 'needs-resolution';
+
+export interface JudgeInput {
+  /** Root document as served. */
+  manifest: FetchedManifest;
+  /** Root digest when known. */
+  digest?: string;
+  /** Children already fetched, by digest. */
+  manifests?: ReadonlyMap<string, FetchedManifest>;
+  /** Image config blob of the judged manifest (optional). */
+  config?: unknown;
+  /** Default linux/amd64. */
+  platform?: Platform;
+  /** Enables the reference and location rules. */
+  image?: ImageReference;
+  requestedRegion?: string;
+  locations?: LocationSettings;
+  /** Container field names the request sets. */
+  containerFields?: readonly string[];
+  /** 'unavailable' gives the warning REPOSITORY_FACTS_UNAVAILABLE. */
+  repository?: RepositoryFacts | 'unavailable';
+  /** false gives API_DISABLED, 'unknown' the warning API_STATUS_UNKNOWN. */
+  apiEnabled?: boolean | 'unknown';
+}
+
+export interface EligibilityReport {
+  verdict: Verdict;
+  reasons: Finding<EligibilityReasonCode>[];
+  warnings: Finding<WarningCode>[];
+  /** The index child judged, or that would be used. */
+  platformDigest?: string;
+  /** When `image` was given and a region could be chosen. */
+  jobRegion?: string;
+}
+
+/** Key for the root document when its digest is not known. */
+const ROOT = 'root:';
+
+/**
+ * Decides whether Batch can stream an image, and why not. Pure: everything it needs is in `input`.
+ * Reasons come in this order: reference rules, manifest rules (SCHEMA1 → index → NOT_AN_IMAGE /
+ * UNKNOWN_MEDIATYPE / MALFORMED → NO_LAYERS → EMPTY_LAYER → DUPLICATE_LAYER → layer types),
+ * UNSUPPORTED_CONTAINER_FIELD, repository facts, API_DISABLED.
+ *
+ * @example
+ *   judge({ manifest: { document: manifestJson } })
+ *   // { verdict: 'eligible', reasons: [], warnings: [] }
+ */
+export function judge(input: JudgeInput): EligibilityReport {
+  const findings = new Findings();
+  const platform = input.platform ?? DEFAULT_PLATFORM;
+  const jobRegion =
+    input.image === undefined
+      ? undefined
+      : applyReferenceRules(input.image, input.requestedRegion, input.locations, findings);
+
+  const root = classifyManifest(input.manifest.document, input.manifest.contentType);
+  let platformDigest: string | undefined;
+  if (root.kind === 'index') {
+    const rootKey = input.digest ?? ROOT;
+    const lookup = (digest: string): FetchedManifest | undefined =>
+      digest === rootKey ? input.manifest : input.manifests?.get(digest);
+    const outcome = judgeIndex(root, rootKey, lookup, platform, findings);
+    platformDigest = outcome.platformDigest;
+    if (outcome.child !== undefined) {
+      applyManifestRules(outcome.child, input.config, findings);
+      applyDescriptorCheck(outcome, findings);
+    }
+  } else {
+    applyManifestRules(root, input.config, findings);
+  }
+
+  if (input.containerFields !== undefined) applyContainerFieldRule(input.containerFields, findings);
+  if (input.repository !== undefined) applyRepositoryRules(input.repository, root, findings);
+  if (input.apiEnabled !== undefined) applyApiRule(input.apiEnabled, findings);
+
+  const report: EligibilityReport = {
+    verdict: verdictOf(findings),
+    reasons: findings.reasons,
+    warnings: findings.warnings,
+  };
+  if (platformDigest !== undefined) report.platformDigest = platformDigest;
+  if (jobRegion !== undefined) report.jobRegion = jobRegion;
+  return report;
+}
+
+function verdictOf(findings: Findings): Verdict {
+  if (findings.reasons.some((r) => r.code !== 'INDEX_NEEDS_RESOLUTION')) return 'ineligible';
+  return findings.has('INDEX_NEEDS_RESOLUTION') ? 'needs-resolution' : 'eligible';
+}
