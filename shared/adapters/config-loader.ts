@@ -1,0 +1,94 @@
+import { readFile as fsReadFile } from 'node:fs/promises';
+import { parseConfig, type StreamgateConfig } from '../core/config.js';
+import { StreamgateError } from '../core/errors.js';
+import { readEnv } from './env.js';
+
+/**
+ * Loads `streamgate.config.json` once per process: inline JSON from `STREAMGATE_CONFIG_JSON`
+ * (deployments) wins over the file named by `STREAMGATE_CONFIG` (default
+ * `./streamgate.config.json`). A bad config throws `CONFIG_INVALID` listing every issue.
+ */
+
+export const DEFAULT_CONFIG_PATH = './streamgate.config.json';
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  readFile?: (path: string) => Promise<string>;
+}
+
+let cached: { source: string; config: Promise<StreamgateConfig> } | undefined;
+
+/**
+ * @example
+ *   const config = await loadConfig();                        // cold start
+ *   const config = await loadConfig({ env: { STREAMGATE_CONFIG: 'test/fixtures/config.json' } });
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Promise<StreamgateConfig> {
+  const env = options.env ?? process.env;
+  const inline = readEnv('STREAMGATE_CONFIG_JSON', env);
+  const path = readEnv('STREAMGATE_CONFIG', env) ?? DEFAULT_CONFIG_PATH;
+  const source = inline !== undefined ? `inline:${inline}` : `file:${path}`;
+  if (cached?.source === source) return cached.config;
+  const config =
+    inline !== undefined
+      ? Promise.resolve().then(() => parseConfigText(inline, 'STREAMGATE_CONFIG_JSON'))
+      : readConfigFile(path, options.readFile ?? ((p) => fsReadFile(p, 'utf8')));
+  cached = { source, config };
+  // A failed load is not cached: the next call (e.g. after fixing the file) tries again.
+  config.catch(() => {
+    if (cached?.config === config) cached = undefined;
+  });
+  return config;
+}
+
+/** Forgets the memoized config (tests). */
+export function resetConfigCache(): void {
+  cached = undefined;
+}
+
+/** Parses and validates config text; `origin` names the file or variable in error messages. */
+export function parseConfigText(text: string, origin: string): StreamgateConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new StreamgateError('CONFIG_INVALID', `Config ${origin} is not valid JSON: ${reason}`, {
+      kind: 'permanent',
+      cause,
+      details: { origin },
+    });
+  }
+  return parseConfig(json, `config ${origin}`);
+}
+
+async function readConfigFile(
+  path: string,
+  read: (path: string) => Promise<string>,
+): Promise<StreamgateConfig> {
+  let text: string;
+  try {
+    text = await read(path);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new StreamgateError('CONFIG_INVALID', `Cannot read config file ${path}: ${reason}`, {
+      kind: 'permanent',
+      cause,
+      details: { origin: path },
+    });
+  }
+  return parseConfigText(text, path);
+}
+
+/**
+ * The webhook HMAC keys from `STREAMGATE_WEBHOOK_SECRETS` (comma-separated, trimmed, empties
+ * dropped). Several keys allow rotation. Never log the values.
+ */
+export function loadWebhookSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = readEnv('STREAMGATE_WEBHOOK_SECRETS', env);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}

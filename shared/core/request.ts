@@ -1,0 +1,308 @@
+import { z } from 'zod';
+import { StreamgateError } from './errors.js';
+import { formatIssues } from './issues.js';
+import { LABEL_VALUE_PATTERN } from './labels.js';
+import { LIMITS } from './limits.js';
+
+/**
+ * JobRequest v1, the public request format (Pub/Sub `requests` topic and the webhook), and
+ * LaunchRequest, the normalised form all three entry points turn their input into.
+ *
+ * Schemas are strict: unknown fields are errors. Secrets and identities (registry credentials,
+ * service accounts) are deliberately absent: they come from config and Secret Manager only.
+ */
+
+export const JOB_REQUEST_API_VERSION = 'streamgate/v1';
+
+export const STREAMING_MODES = ['auto', 'require', 'off'] as const;
+export type StreamingMode = (typeof STREAMING_MODES)[number];
+export const StreamingModeSchema = z
+  .enum(STREAMING_MODES)
+  .describe(
+    'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream.',
+  );
+
+export const PROVISIONING_MODELS = ['STANDARD', 'SPOT'] as const;
+export type ProvisioningModel = (typeof PROVISIONING_MODELS)[number];
+
+export const LAUNCH_SOURCES = ['push', 'pubsub', 'webhook'] as const;
+export type LaunchSource = (typeof LAUNCH_SOURCES)[number];
+
+/** Printable ASCII without spaces: safe in headers, logs and attributes. */
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** User label keys: GCP syntax, minus the prefixes reserved for Google and streamgate. */
+export const USER_LABEL_KEY_PATTERN = /^(?!goog-|google-|streamgate-)[a-z][a-z0-9_-]{0,62}$/;
+export const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]{1,2}$/;
+export const MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+const DURATION_PATTERN = /^[1-9][0-9]{0,7}s$/;
+
+export const ImageStringSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.imageLength)
+  .regex(/^[^\s]+$/, 'must not contain whitespace')
+  .describe(
+    'Image reference: HOST/PATH[:TAG][@sha256:DIGEST], e.g. us-central1-docker.pkg.dev/p/repo/app:1.0',
+  );
+
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.idempotencyKeyLength)
+  .regex(TOKEN_PATTERN, 'must be printable ASCII without spaces');
+
+export const CorrelationIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.correlationIdLength)
+  .regex(TOKEN_PATTERN, 'must be printable ASCII without spaces');
+
+export const ContainerSchema = z
+  .strictObject({
+    commands: z
+      .array(z.string().max(LIMITS.commandLength))
+      .max(LIMITS.commandCount)
+      .optional()
+      .describe('Overrides CMD; appended to the entrypoint as arguments.'),
+    entrypoint: z.string().max(LIMITS.entrypointLength).optional().describe('Overrides ENTRYPOINT.'),
+    volumes: z
+      .array(z.string().min(1).max(LIMITS.volumeLength))
+      .max(LIMITS.volumeCount)
+      .optional()
+      .describe('docker --volume syntax, e.g. /mnt/disks/share:/share:ro'),
+    options: z
+      .string()
+      .max(LIMITS.optionsLength)
+      .optional()
+      .describe('Extra docker run flags. Ignored by Batch when Image streaming is on.'),
+    blockExternalNetwork: z.boolean().optional().describe('Ignored by Batch when Image streaming is on.'),
+  })
+  .describe('Container fields of the job runnable. imageUri comes from `image`.');
+export type ContainerFields = z.infer<typeof ContainerSchema>;
+
+export const EnvironmentSchema = z
+  .record(
+    z.string().min(1).max(LIMITS.environmentNameLength).regex(ENV_NAME_PATTERN),
+    z.string().max(LIMITS.environmentValueLength),
+  )
+  .refine((vars) => Object.keys(vars).length <= LIMITS.environmentVariableCount, {
+    message: `at most ${LIMITS.environmentVariableCount} environment variables`,
+  })
+  .meta({ maxProperties: LIMITS.environmentVariableCount })
+  .describe('Environment variables of every task (values are never logged or put in events).');
+
+export const UserLabelsSchema = z
+  .record(z.string().regex(USER_LABEL_KEY_PATTERN), z.string().regex(LABEL_VALUE_PATTERN))
+  .refine((labels) => Object.keys(labels).length <= LIMITS.userLabelCount, {
+    message: `at most ${LIMITS.userLabelCount} labels`,
+  })
+  .meta({ maxProperties: LIMITS.userLabelCount })
+  .describe('GCP labels for the job; keys starting with goog-, google- or streamgate- are reserved.');
+
+export const RegionSchema = z.string().max(LIMITS.regionLength).regex(REGION_PATTERN);
+export const MachineTypeSchema = z.string().max(LIMITS.machineTypeLength).regex(MACHINE_TYPE_PATTERN);
+
+export const MaxRunDurationSchema = z
+  .union([
+    z
+      .string()
+      .regex(DURATION_PATTERN, 'must look like "3600s"')
+      .refine((text) => Number.parseInt(text, 10) <= LIMITS.maxRunDurationSeconds, {
+        message: `at most ${LIMITS.maxRunDurationSeconds}s`,
+      }),
+    z.int().min(1).max(LIMITS.maxRunDurationSeconds),
+  ])
+  .describe('Maximum run time of each task: "3600s" or a number of seconds.');
+
+/** Every field a rule template may set: a JobRequest minus image, ids and streaming mode. */
+export const jobTemplateShape = {
+  region: RegionSchema.optional().describe('Job region; must agree with the image location.'),
+  container: ContainerSchema.optional(),
+  environment: EnvironmentSchema.optional(),
+  taskCount: z.int().min(1).max(LIMITS.maxTaskCount).optional(),
+  parallelism: z.int().min(1).max(LIMITS.maxParallelism).optional().describe('At most taskCount.'),
+  machineType: MachineTypeSchema.optional(),
+  provisioningModel: z.enum(PROVISIONING_MODELS).optional(),
+  cpuMilli: z.int().min(1).max(LIMITS.maxCpuMilli).optional(),
+  memoryMib: z.int().min(1).max(LIMITS.maxMemoryMib).optional(),
+  maxRunDuration: MaxRunDurationSchema.optional(),
+  maxRetryCount: z.int().min(0).max(LIMITS.maxRetryCount).optional(),
+  labels: UserLabelsSchema.optional(),
+};
+
+export const JobTemplateSchema = z.strictObject(jobTemplateShape);
+export type JobTemplate = z.infer<typeof JobTemplateSchema>;
+
+export const JobRequestV1Schema = z
+  .strictObject({
+    apiVersion: z.literal(JOB_REQUEST_API_VERSION),
+    image: ImageStringSchema,
+    idempotencyKey: IdempotencyKeySchema.optional().describe(
+      'Same key, same job: repeats are not launched twice.',
+    ),
+    correlationId: CorrelationIdSchema.optional().describe('Carried into job labels, logs and events.'),
+    streaming: StreamingModeSchema.optional(),
+    ...jobTemplateShape,
+  })
+  .describe('streamgate JobRequest v1: launch one Google Cloud Batch job from a container image.');
+export type JobRequestV1 = z.infer<typeof JobRequestV1Schema>;
+
+/** Job defaults applied to every request (config `defaults`). */
+export const JobDefaultsSchema = z.strictObject({
+  taskCount: z.int().min(1).max(LIMITS.maxTaskCount).default(1),
+  parallelism: z.int().min(1).max(LIMITS.maxParallelism).optional().describe('Defaults to taskCount.'),
+  machineType: MachineTypeSchema.optional(),
+  provisioningModel: z.enum(PROVISIONING_MODELS).default('STANDARD'),
+  cpuMilli: z.int().min(1).max(LIMITS.maxCpuMilli).default(2000),
+  memoryMib: z.int().min(1).max(LIMITS.maxMemoryMib).default(2000),
+  maxRunDurationSeconds: z.int().min(1).max(LIMITS.maxRunDurationSeconds).default(3600),
+  maxRetryCount: z.int().min(0).max(LIMITS.maxRetryCount).default(0),
+  streaming: StreamingModeSchema.default('auto'),
+});
+export type JobDefaults = z.output<typeof JobDefaultsSchema>;
+export const DEFAULT_JOB_DEFAULTS: JobDefaults = JobDefaultsSchema.parse({});
+
+/** The container as launched: arrays always present, optional scalars only when set. */
+export interface LaunchContainer {
+  commands: string[];
+  entrypoint?: string;
+  volumes: string[];
+  options?: string;
+  blockExternalNetwork?: boolean;
+}
+
+/** The normalised request every entry point produces; defaults are applied. */
+export interface LaunchRequest {
+  source: LaunchSource;
+  idempotencyKey: string;
+  correlationId: string;
+  image: string;
+  container: LaunchContainer;
+  environment: Record<string, string>;
+  taskCount: number;
+  parallelism: number;
+  machineType?: string;
+  provisioningModel: ProvisioningModel;
+  cpuMilli: number;
+  memoryMib: number;
+  maxRunDurationSeconds: number;
+  maxRetryCount: number;
+  region?: string;
+  streaming: StreamingMode;
+  labels: Record<string, string>;
+  /** Name of the push rule that produced this request. */
+  rule?: string;
+}
+
+export interface ToLaunchRequestOptions {
+  source: LaunchSource;
+  /** Used when the request carries no `idempotencyKey` (e.g. the Pub/Sub message id). */
+  idempotencyKey: string;
+  /** Used when the request carries no `correlationId`. */
+  correlationId: string;
+  defaults?: Partial<JobDefaults>;
+  rule?: string;
+}
+
+/**
+ * Validates unknown input as a JobRequest v1. Throws a permanent `INVALID_REQUEST` whose message
+ * lists every issue by path (also in `details.issues`).
+ */
+export function parseJobRequest(input: unknown): JobRequestV1 {
+  const result = JobRequestV1Schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = formatIssues(result.error.issues);
+  throw new StreamgateError('INVALID_REQUEST', `Invalid job request: ${issues.join('; ')}`, {
+    kind: 'permanent',
+    cause: result.error,
+    details: { issues },
+  });
+}
+
+/**
+ * Applies defaults and resolves ids. The request's own `idempotencyKey`/`correlationId` win; the
+ * options supply them otherwise.
+ *
+ * @example
+ *   toLaunchRequest(parseJobRequest(body), { source: 'webhook', idempotencyKey: header ?? uuid, correlationId: uuid })
+ */
+export function toLaunchRequest(request: JobRequestV1, options: ToLaunchRequestOptions): LaunchRequest {
+  const defaults: JobDefaults = { ...DEFAULT_JOB_DEFAULTS, ...stripUndefined(options.defaults ?? {}) };
+  const taskCount = request.taskCount ?? defaults.taskCount;
+  if (request.parallelism !== undefined && request.parallelism > taskCount) {
+    throw new StreamgateError(
+      'INVALID_REQUEST',
+      `Invalid job request: parallelism ${request.parallelism} exceeds taskCount ${taskCount}.`,
+      { kind: 'permanent', details: { issues: [`parallelism: must be at most taskCount (${taskCount})`] } },
+    );
+  }
+  // A default parallelism larger than a small request's taskCount is simply capped.
+  const parallelism = request.parallelism ?? Math.min(defaults.parallelism ?? taskCount, taskCount);
+  const machineType = request.machineType ?? defaults.machineType;
+  const launch: LaunchRequest = {
+    source: options.source,
+    idempotencyKey: request.idempotencyKey ?? options.idempotencyKey,
+    correlationId: request.correlationId ?? options.correlationId,
+    image: request.image,
+    container: toLaunchContainer(request.container),
+    environment: { ...request.environment },
+    taskCount,
+    parallelism,
+    provisioningModel: request.provisioningModel ?? defaults.provisioningModel,
+    cpuMilli: request.cpuMilli ?? defaults.cpuMilli,
+    memoryMib: request.memoryMib ?? defaults.memoryMib,
+    maxRunDurationSeconds:
+      request.maxRunDuration === undefined
+        ? defaults.maxRunDurationSeconds
+        : durationSeconds(request.maxRunDuration),
+    maxRetryCount: request.maxRetryCount ?? defaults.maxRetryCount,
+    streaming: request.streaming ?? defaults.streaming,
+    labels: { ...request.labels },
+  };
+  if (machineType !== undefined) launch.machineType = machineType;
+  if (request.region !== undefined) launch.region = request.region;
+  if (options.rule !== undefined) launch.rule = options.rule;
+  return launch;
+}
+
+/** `"3600s"` or `3600` -> 3600. */
+export function durationSeconds(value: string | number): number {
+  return typeof value === 'number' ? value : Number.parseInt(value, 10);
+}
+
+/**
+ * Names of the Batch container fields a request sets, `imageUri` first. A field counts as set when
+ * it changes what Batch does: non-empty arrays and strings, `blockExternalNetwork: true`.
+ * Eligibility uses this for UNSUPPORTED_CONTAINER_FIELD (Batch ignores `options` and
+ * `blockExternalNetwork` when streaming).
+ *
+ * @example containerFieldNames({ container: { commands: ['-c'], options: '--privileged' } })
+ *   // ['imageUri', 'commands', 'options']
+ */
+export function containerFieldNames(request: { container?: Partial<LaunchContainer> | undefined }): string[] {
+  const c = request.container ?? {};
+  const names = ['imageUri'];
+  if (c.commands !== undefined && c.commands.length > 0) names.push('commands');
+  if (c.entrypoint !== undefined && c.entrypoint !== '') names.push('entrypoint');
+  if (c.volumes !== undefined && c.volumes.length > 0) names.push('volumes');
+  if (c.options !== undefined && c.options !== '') names.push('options');
+  if (c.blockExternalNetwork === true) names.push('blockExternalNetwork');
+  return names;
+}
+
+function toLaunchContainer(container: ContainerFields | undefined): LaunchContainer {
+  const out: LaunchContainer = {
+    commands: [...(container?.commands ?? [])],
+    volumes: [...(container?.volumes ?? [])],
+  };
+  if (container?.entrypoint !== undefined) out.entrypoint = container.entrypoint;
+  if (container?.options !== undefined) out.options = container.options;
+  if (container?.blockExternalNetwork !== undefined)
+    out.blockExternalNetwork = container.blockExternalNetwork;
+  return out;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
