@@ -1,0 +1,157 @@
+/**
+ * Registry token auth (Distribution "token" spec, as Artifact Registry does it): parse the
+ * `WWW-Authenticate: Bearer …` challenge, swap a Google access token for a registry token at the
+ * realm (Basic `oauth2accesstoken:<access token>`), and cache it per scope until it expires.
+ */
+import { z } from 'zod';
+import { StreamgateError } from '../../core/errors.js';
+import type { Clock } from './retry.js';
+
+/** What a `Bearer` challenge asks for. */
+export interface BearerChallenge {
+  realm: string;
+  service?: string;
+  scope?: string;
+}
+
+/**
+ * Reads the Bearer challenge out of a `WWW-Authenticate` header (which may also carry other
+ * schemes). Returns undefined when there is no usable Bearer challenge.
+ *
+ * @example
+ *   parseBearerChallenge('Bearer realm="https://r/v2/token",service="r",scope="repository:p/i:pull"')
+ *   // { realm: 'https://r/v2/token', service: 'r', scope: 'repository:p/i:pull' }
+ */
+export function parseBearerChallenge(header: string | null | undefined): BearerChallenge | undefined {
+  if (!header) return undefined;
+  const start = header.search(/(^|[\s,])Bearer\s+/i);
+  if (start < 0) return undefined;
+  const params = parseAuthParams(header.slice(start).replace(/^[\s,]*Bearer\s+/i, ''));
+  const realm = params.get('realm');
+  if (!realm) return undefined;
+  const challenge: BearerChallenge = { realm };
+  const service = params.get('service');
+  const scope = params.get('scope');
+  if (service !== undefined) challenge.service = service;
+  if (scope !== undefined) challenge.scope = scope;
+  return challenge;
+}
+
+/** `key=value` / `key="quoted, value"` pairs, stopping at the next scheme name. */
+function parseAuthParams(text: string): Map<string, string> {
+  const params = new Map<string, string>();
+  const pair = /\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))\s*(?:,|$)/y;
+  let position = 0;
+  // Each step consumes at least one character, so the loop ends; the bound is a safety net.
+  for (let guard = 0; position < text.length && guard < 64; guard++) {
+    pair.lastIndex = position;
+    const match = pair.exec(text);
+    if (!match || match[0].length === 0) break;
+    const key = (match[1] ?? '').toLowerCase();
+    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+    if (!params.has(key)) params.set(key, value);
+    position = pair.lastIndex;
+  }
+  return params;
+}
+
+/** Gives a Google OAuth access token, or undefined when there are no credentials (go anonymous). */
+export type AccessTokenSource = () => Promise<string | undefined>;
+
+/**
+ * The default source: Application Default Credentials via google-auth-library, loaded and created
+ * on first use so that functions that never talk to a registry do not pay for it at cold start.
+ */
+export function googleAccessTokenSource(): AccessTokenSource {
+  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
+  return async () => {
+    auth ??= import('google-auth-library').then(
+      ({ GoogleAuth }) => new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform' }),
+    );
+    try {
+      const token = await (await auth).getAccessToken();
+      return token ?? undefined;
+    } catch (error) {
+      if (error instanceof Error && /could not load the default credentials/i.test(error.message))
+        return undefined;
+      throw new StreamgateError(
+        'MANIFEST_UNAVAILABLE',
+        'Could not get a Google access token for the registry.',
+        {
+          kind: 'transient',
+          cause: error,
+        },
+      );
+    }
+  };
+}
+
+/** The token endpoint's answer (token spec: `token` and/or `access_token`, `expires_in` seconds). */
+export const TokenResponseSchema = z
+  .object({
+    token: z.string().min(1).optional(),
+    access_token: z.string().min(1).optional(),
+    expires_in: z.number().positive().optional(),
+    issued_at: z.string().optional(),
+  })
+  .refine((v) => v.token !== undefined || v.access_token !== undefined, {
+    message: 'token or access_token is required',
+  });
+
+export const DEFAULT_TOKEN_LIFETIME_S = 60;
+
+/** Registry tokens by realm, service and scope; each entry lives until its expiry minus a margin. */
+export class TokenCache {
+  private readonly entries = new Map<string, { token: string; expiresAt: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly marginMs = 10_000,
+    private readonly maxEntries = 256,
+  ) {}
+
+  static key(challenge: BearerChallenge): string {
+    return `${challenge.realm}\n${challenge.service ?? ''}\n${challenge.scope ?? ''}`;
+  }
+
+  get(challenge: BearerChallenge): string | undefined {
+    const key = TokenCache.key(challenge);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.clock() >= entry.expiresAt) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.token;
+  }
+
+  /** Stores a token for `lifetimeSeconds`, less the margin (but never less than zero). */
+  set(challenge: BearerChallenge, token: string, lifetimeSeconds: number): void {
+    const key = TokenCache.key(challenge);
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    const lifetimeMs = lifetimeSeconds * 1000;
+    const usable = Math.max(0, lifetimeMs - Math.min(this.marginMs, lifetimeMs / 2));
+    this.entries.set(key, { token, expiresAt: this.clock() + usable });
+  }
+
+  delete(challenge: BearerChallenge): void {
+    this.entries.delete(TokenCache.key(challenge));
+  }
+}
+
+/** The URL to GET for a token: realm plus `service` and `scope` query parameters. */
+export function tokenUrl(challenge: BearerChallenge): string {
+  const url = new URL(challenge.realm);
+  if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
+  if (challenge.scope !== undefined) url.searchParams.set('scope', challenge.scope);
+  return url.toString();
+}
+
+/** Basic credentials Artifact Registry accepts for an OAuth access token. */
+export function oauthBasicAuthorization(accessToken: string): string {
+  return 'Basic ' + Buffer.from(`oauth2accesstoken:${accessToken}`).toString('base64');
+}

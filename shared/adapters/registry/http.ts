@@ -1,0 +1,106 @@
+/**
+ * One HTTP exchange with a registry: Node's fetch with a per-request timeout and a streamed body
+ * cap, so a slow or huge answer can neither hang a function nor exhaust its memory.
+ */
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD';
+  url: string;
+  headers?: Record<string, string>;
+  /** Abort the whole exchange (headers and body) after this many milliseconds. */
+  timeoutMs: number;
+  /** Read at most this many body bytes; a longer body throws `BodyTooLargeError`. */
+  maxBodyBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+/** The body went past `maxBodyBytes`; the download was aborted. */
+export class BodyTooLargeError extends Error {
+  constructor(
+    readonly url: string,
+    readonly limit: number,
+  ) {
+    super(`response body from ${url} is larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** The exchange took longer than `timeoutMs`. */
+export class HttpTimeoutError extends Error {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`no complete answer from ${url} within ${timeoutMs} ms`, options);
+    this.name = 'HttpTimeoutError';
+  }
+}
+
+/** The function that performs requests; tests and callers may wrap it (e.g. to count requests). */
+export type HttpFetch = (request: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * Performs one request with Node's fetch. Redirects are followed (registries send blobs to storage).
+ *
+ * @example
+ *   const res = await fetchWithLimits({ method: 'GET', url, timeoutMs: 5000, maxBodyBytes: 4 << 20 });
+ */
+export const fetchWithLimits: HttpFetch = async (request) => {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new HttpTimeoutError(request.url, request.timeoutMs)),
+    request.timeoutMs,
+  );
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      redirect: 'follow',
+      signal: controller.signal,
+    });
+    const body =
+      request.method === 'HEAD' ? Buffer.alloc(0) : await readCapped(response, request, controller);
+    return { status: response.status, headers: response.headers, body };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw error;
+    if (controller.signal.aborted && controller.signal.reason instanceof HttpTimeoutError)
+      throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+async function readCapped(
+  response: Response,
+  request: HttpRequest,
+  controller: AbortController,
+): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > request.maxBodyBytes) {
+    controller.abort();
+    throw new BodyTooLargeError(request.url, request.maxBodyBytes);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > request.maxBodyBytes) {
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLargeError(request.url, request.maxBodyBytes);
+    }
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return Buffer.concat(chunks, total);
+}
