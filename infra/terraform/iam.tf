@@ -1,0 +1,162 @@
+# Least privilege. Roles are granted on the narrowest resource that works; project-level grants are
+# only for roles whose resources are created later (Batch jobs, images in any repository, logs).
+# No basic role (owner/editor/viewer) is used anywhere, and iam.serviceAccountUser is granted on the
+# job service account only, never on the project.
+
+locals {
+  runtime_project_roles = [
+    "roles/batch.jobsEditor",                 # create, read and list jobs in any Batch region
+    "roles/artifactregistry.reader",          # read manifests and repository facts
+    "roles/serviceusage.serviceUsageViewer",  # check that containerfilesystem is enabled
+    "roles/logging.logWriter",
+  ]
+  job_project_roles = [
+    "roles/batch.agentReporter", # the Batch agent on each VM reports task state
+    "roles/logging.logWriter",
+    "roles/artifactregistry.reader", # pull (and stream) the job's image
+  ]
+  # Google's guidance for a user-chosen Cloud Build service account of Cloud Functions builds.
+  build_project_roles = [
+    "roles/cloudbuild.builds.builder",
+  ]
+}
+
+# ---- functions runtime ----
+
+resource "google_project_iam_member" "runtime" {
+  for_each = toset(local.runtime_project_roles)
+
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.runtime.member
+}
+
+# Creating a job that runs as the job service account requires actAs on that account alone.
+resource "google_service_account_iam_member" "runtime_acts_as_job" {
+  service_account_id = google_service_account.job.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.runtime.member
+}
+
+resource "google_pubsub_topic_iam_member" "runtime_publishes_events" {
+  project = var.project_id
+  topic   = google_pubsub_topic.events.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.runtime.member
+}
+
+# Batch's notification guide asks the job creator for Pub/Sub Editor on the notifications topic
+# (https://cloud.google.com/batch/docs/enable-notifications); granted on that one topic only.
+resource "google_pubsub_topic_iam_member" "runtime_edits_notifications" {
+  project = var.project_id
+  topic   = google_pubsub_topic.notifications.name
+  role    = "roles/pubsub.editor"
+  member  = google_service_account.runtime.member
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads_webhook_keys" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.webhook_keys.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
+# ---- Batch jobs ----
+
+resource "google_project_iam_member" "job" {
+  for_each = toset(local.job_project_roles)
+
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.job.member
+}
+
+resource "google_pubsub_topic_iam_member" "job_publishes_notifications" {
+  project = var.project_id
+  topic   = google_pubsub_topic.notifications.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.job.member
+}
+
+# Some setups have Batch's own service agent publish the notifications (documented for topics in
+# another project). The agent's address format is unverified, hence the switch.
+resource "google_pubsub_topic_iam_member" "batch_agent_publishes_notifications" {
+  count = var.grant_batch_service_agent ? 1 : 0
+
+  project = var.project_id
+  topic   = google_pubsub_topic.notifications.name
+  role    = "roles/pubsub.publisher"
+  member  = local.batch_service_agent
+}
+
+# ---- builds ----
+
+resource "google_project_iam_member" "build" {
+  for_each = toset(local.build_project_roles)
+
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.build.member
+}
+
+# ---- Pub/Sub push and dead-lettering ----
+
+# Pub/Sub mints the push requests' OIDC tokens as the invoker service account.
+resource "google_service_account_iam_member" "pubsub_signs_as_invoker" {
+  service_account_id = google_service_account.invoker.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_service_agent
+}
+
+# A function (2nd gen) is a Cloud Run service of the same name; invoking it needs run.invoker there.
+resource "google_cloud_run_service_iam_member" "invoker_calls_event_function" {
+  for_each = local.event_functions
+
+  project  = var.project_id
+  location = google_cloudfunctions2_function.event[each.key].location
+  service  = google_cloudfunctions2_function.event[each.key].name
+  role     = "roles/run.invoker"
+  member   = google_service_account.invoker.member
+}
+
+# Dead-lettering needs the Pub/Sub service agent to publish to the dead-letter topic and to
+# acknowledge on the source subscription.
+resource "google_pubsub_topic_iam_member" "pubsub_publishes_dead_letters" {
+  for_each = local.event_functions
+
+  project = var.project_id
+  topic   = google_pubsub_topic.dead_letter[each.key].name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_acks_dead_letters" {
+  for_each = local.event_functions
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}
+
+# ---- webhook callers ----
+
+resource "google_cloud_run_service_iam_member" "webhook_public" {
+  count = var.webhook_public ? 1 : 0
+
+  project  = var.project_id
+  location = google_cloudfunctions2_function.webhook.location
+  service  = google_cloudfunctions2_function.webhook.name
+  role     = "roles/run.invoker"
+  member   = "allUsers" # the HMAC signature is then the only gate
+}
+
+resource "google_cloud_run_service_iam_member" "webhook_invokers" {
+  for_each = toset(var.webhook_invokers)
+
+  project  = var.project_id
+  location = google_cloudfunctions2_function.webhook.location
+  service  = google_cloudfunctions2_function.webhook.name
+  role     = "roles/run.invoker"
+  member   = each.key
+}
