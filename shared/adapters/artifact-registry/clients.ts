@@ -35,29 +35,52 @@ async function optionsFor(target: ClientTarget): Promise<GaxClientOptions> {
  *   const client = lazyArtifactRegistryClient({ endpoint: { host: '127.0.0.1', port } });
  *   const [repo] = await (await client()).getRepository({ name });
  */
-export function lazyArtifactRegistryClient(target: ClientTarget): () => Promise<ArtifactRegistryClient> {
+export function lazyArtifactRegistryClient(target: ClientTarget): LazyClient<ArtifactRegistryClient> {
   return memoizePromise(async () => {
     const { ArtifactRegistryClient: Client } = await import('@google-cloud/artifact-registry');
-    return new Client(await optionsFor(target));
+    return initialized(new Client(await optionsFor(target)));
   });
 }
 
 /** Like {@link lazyArtifactRegistryClient}, for the Service Usage API. */
-export function lazyServiceUsageClient(target: ClientTarget): () => Promise<ServiceUsageClient> {
+export function lazyServiceUsageClient(target: ClientTarget): LazyClient<ServiceUsageClient> {
   return memoizePromise(async () => {
     const { ServiceUsageClient: Client } = await import('@google-cloud/service-usage');
-    return new Client(await optionsFor(target));
+    return initialized(new Client(await optionsFor(target)));
   });
 }
 
-/** Caches a successful promise; a failed creation is retried on the next call. */
-function memoizePromise<T>(create: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
+/**
+ * Waits for the client's stub. Why: the generated methods call `this.initialize().catch(err => { throw err; })`,
+ * which turns a stub failure (e.g. no ADC) into an unhandled rejection. Awaiting it here surfaces the
+ * failure to our caller instead, and a client whose stub failed is never used (it is recreated next time).
+ */
+async function initialized<C extends { initialize(): Promise<unknown> }>(client: C): Promise<C> {
+  await client.initialize();
+  return client;
+}
+
+/** Creates the client on first call; `close()` closes it if it was ever created. */
+export interface LazyClient<C> {
+  (): Promise<C>;
+  close(): Promise<void>;
+}
+
+/** Caches a successful creation; a failed one is retried on the next call. */
+function memoizePromise<C extends { close(): Promise<void> }>(create: () => Promise<C>): LazyClient<C> {
+  let pending: Promise<C> | undefined;
+  const get = (): Promise<C> => {
     pending ??= create().catch((error: unknown) => {
       pending = undefined;
       throw error;
     });
     return pending;
   };
+  return Object.assign(get, {
+    async close(): Promise<void> {
+      const client = await pending?.catch(() => undefined);
+      pending = undefined;
+      await client?.close();
+    },
+  });
 }

@@ -2,8 +2,8 @@ import { StreamgateError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiStatusChecker } from './api-status.js';
 import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
-import type { ImageReferenceLike, RepositoryFacts, RepositoryFactsSource } from './contract-types.js';
-import type { GrpcEndpoint } from './endpoint.js';
+import type { ImageReference, RepositoryFacts, RepositoryFactsSource } from './contract-types.js';
+import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoint.js';
 import {
   describeFailure,
   grpcStatus,
@@ -40,6 +40,11 @@ export interface ArtifactRegistryFactsOptions {
   logger?: Logger;
 }
 
+/** A `RepositoryFactsSource` that can also release its gRPC channels (local stack, tests). */
+export interface ArtifactRegistryFactsSource extends RepositoryFactsSource {
+  close(): Promise<void>;
+}
+
 /**
  * Repository facts from the Artifact Registry API and the Container File System API status from
  * the Service Usage API. Implements the pipeline's `RepositoryFactsSource`.
@@ -50,7 +55,7 @@ export interface ArtifactRegistryFactsOptions {
  */
 export function createArtifactRegistryFactsSource(
   options: ArtifactRegistryFactsOptions = {},
-): RepositoryFactsSource {
+): ArtifactRegistryFactsSource {
   const now = options.now ?? Date.now;
   const timeout = options.timeoutMs ?? 5_000;
   const logger = options.logger ?? createLogger({ component: 'artifact-registry' });
@@ -138,7 +143,7 @@ export function createArtifactRegistryFactsSource(
   };
 
   return {
-    async facts(reference: ImageReferenceLike, digest: string): Promise<RepositoryFacts | 'unavailable'> {
+    async facts(reference: ImageReference, digest: string): Promise<RepositoryFacts | 'unavailable'> {
       const at = coordinatesOf(reference);
       if (!at) return 'unavailable';
       const imageName = dockerImageName(at, digest);
@@ -164,5 +169,19 @@ export function createArtifactRegistryFactsSource(
       timeoutMs: timeout,
       logger,
     }),
+    async close(): Promise<void> {
+      await Promise.all([arClient.close(), suClient.close()]);
+    },
   };
+}
+
+/**
+ * The source the deployed functions and the local stack use: stand-in endpoints come from
+ * ARTIFACT_REGISTRY_API_ENDPOINT / SERVICE_USAGE_API_ENDPOINT when set, Google's endpoints otherwise.
+ */
+export function artifactRegistryFactsSourceFromEnv(
+  extra: Omit<ArtifactRegistryFactsOptions, 'artifactRegistryEndpoint' | 'serviceUsageEndpoint'> = {},
+  env?: NodeJS.ProcessEnv,
+): ArtifactRegistryFactsSource {
+  return createArtifactRegistryFactsSource({ ...extra, ...artifactRegistryEndpointsFromEnv(env) });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
-import type { ImageReferenceLike, RepositoryFacts } from './contract-types.js';
+import type { ImageReference, RepositoryFacts } from './contract-types.js';
 
 /** Where an image lives in the Artifact Registry API. */
 export interface ArtifactRegistryCoordinates {
@@ -14,7 +14,7 @@ export interface ArtifactRegistryCoordinates {
  * The API coordinates of an Artifact Registry or gcr.io reference; undefined for other hosts.
  * For gcr.io the AR repository id is the host itself (`gcr.io`, `eu.gcr.io`, …).
  */
-export function coordinatesOf(reference: ImageReferenceLike): ArtifactRegistryCoordinates | undefined {
+export function coordinatesOf(reference: ImageReference): ArtifactRegistryCoordinates | undefined {
   const info = reference.registry;
   if (info.kind === 'other') return undefined;
   const repository = info.kind === 'gcr' ? reference.host.toLowerCase() : info.repository;

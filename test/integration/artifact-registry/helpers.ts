@@ -1,30 +1,22 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { ImageReferenceLike } from '../../../shared/adapters/artifact-registry/contract-types.js';
+import { parseImageReference, type ImageReference } from '../../../shared/core/image-reference.js';
 
 export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 export const OTHER_DIGEST = `sha256:${'cd'.repeat(32)}`;
 
-/** A reference as core's parser would produce it for LOCATION-docker.pkg.dev/PROJECT/REPO/IMAGE. */
+/** `LOCATION-docker.pkg.dev/PROJECT/REPO/IMAGE`, parsed by core. */
 export function arReference(
   location: string,
   project: string,
   repository: string,
   image: string,
-): ImageReferenceLike {
-  return {
-    host: `${location}-docker.pkg.dev`,
-    registry: { kind: 'artifact-registry', location, project, repository, image },
-  };
+): ImageReference {
+  return parseImageReference(`${location}-docker.pkg.dev/${project}/${repository}/${image}`);
 }
 
-/** A reference as core's parser would produce it for gcr.io-style hosts. */
-export function gcrReference(
-  host: string,
-  location: 'us' | 'europe' | 'asia',
-  project: string,
-  image: string,
-): ImageReferenceLike {
-  return { host, registry: { kind: 'gcr', location, project, repository: host, image } };
+/** `HOST/PROJECT/IMAGE` for gcr.io-style hosts, parsed by core. */
+export function gcrReference(host: string, project: string, image: string): ImageReference {
+  return parseImageReference(`${host}/${project}/${image}`);
 }
 
 /** A port nothing listens on (bound, then released). */
