@@ -12,10 +12,14 @@ export type RegistryOverrides = ReadonlyMap<string, string>;
 const AuthoritySchema = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'expected host or host:port');
-const BaseUrlSchema = z
-  .string()
-  .url()
-  .refine((text) => /^https?:$/.test(new URL(text).protocol), 'expected an http or https URL');
+const BaseUrlSchema = z.string().refine((text) => {
+  // URL.canParse is not in every Node 20 release, so parse and catch.
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}, 'expected an http or https URL');
 
 /**
  * Parses `host=url,host2=url2`. Whitespace around items is ignored; a malformed item is a
