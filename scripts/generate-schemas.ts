@@ -5,45 +5,57 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { StreamgateConfigSchema } from '../shared/core/config.js';
 import { EVENT_DATA_SCHEMAS } from '../shared/core/events.js';
 import { JobRequestV1Schema } from '../shared/core/request.js';
 
 const BASE_URL = 'https://streamgate.dev/schemas/';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 
-function render(schema: z.ZodType, path: string, title: string, io: 'input' | 'output'): string {
+// Formatted like the rest of the repository, so `prettier --check .` passes on the generated files.
+async function render(
+  schema: z.ZodType,
+  path: string,
+  title: string,
+  io: 'input' | 'output',
+): Promise<string> {
   const { $schema, ...body } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,
     unrepresentable: 'any',
   });
-  return `${JSON.stringify({ $schema, $id: BASE_URL + path, title, ...body }, null, 2)}\n`;
+  const options = (await resolveConfig(join(ROOT, path))) ?? {};
+  return format(JSON.stringify({ $schema, $id: BASE_URL + path, title, ...body }), {
+    ...options,
+    parser: 'json',
+  });
 }
 
 /** Every schema file, by path relative to `schemas/`, with its exact content. */
-export function generateSchemas(): Record<string, string> {
+export async function generateSchemas(): Promise<Record<string, string>> {
+  // Inputs (request, config): fields with defaults are optional for whoever writes them.
   const files: Record<string, string> = {
-    // Inputs: fields with defaults are optional for whoever writes them.
-    'job-request.v1.json': render(
+    'job-request.v1.json': await render(
       JobRequestV1Schema,
       'job-request.v1.json',
       'streamgate JobRequest v1',
       'input',
     ),
-    'config.json': render(StreamgateConfigSchema, 'config.json', 'streamgate.config.json', 'input'),
+    'config.json': await render(StreamgateConfigSchema, 'config.json', 'streamgate.config.json', 'input'),
   };
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     const path = `events/${type}.json`;
-    files[path] = render(schema, path, `${type} (CloudEvent data)`, 'output');
+    files[path] = await render(schema, path, `${type} (CloudEvent data)`, 'output');
   }
   return files;
 }
 
 /** Writes the files under `root` (default: the repository's `schemas/`). */
-export async function writeSchemas(root: string): Promise<string[]> {
+export async function writeSchemas(root = ROOT): Promise<string[]> {
   const written: string[] = [];
-  for (const [path, content] of Object.entries(generateSchemas())) {
+  for (const [path, content] of Object.entries(await generateSchemas())) {
     const target = join(root, path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
@@ -53,6 +65,5 @@ export async function writeSchemas(root: string): Promise<string[]> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
-  for (const file of await writeSchemas(root)) process.stdout.write(`wrote ${file}\n`);
+  for (const file of await writeSchemas()) process.stdout.write(`wrote ${file}\n`);
 }
