@@ -17,6 +17,8 @@ data "archive_file" "source" {
     "bench/**",
     "docs/**",
     "infra/terraform/**", # state, tfvars, .terraform and the archive itself
+    "**/.env",
+    "**/.env.*",
   ]
 }
 

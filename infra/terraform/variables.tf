@@ -107,8 +107,9 @@ variable "function_memory" {
   default     = "512Mi"
 
   validation {
-    condition     = contains(["256Mi", "512Mi", "1Gi", "2Gi", "4Gi"], var.function_memory)
-    error_message = "function_memory must be one of 256Mi, 512Mi, 1Gi, 2Gi, 4Gi (the functions run with 1 vCPU)."
+    # The functions run with 1 vCPU (needed for concurrency > 1), whose memory range is 512Mi-4Gi.
+    condition     = contains(["512Mi", "1Gi", "2Gi", "4Gi"], var.function_memory)
+    error_message = "function_memory must be one of 512Mi, 1Gi, 2Gi, 4Gi."
   }
 }
 
