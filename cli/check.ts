@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { judge, type JudgeInput } from '../shared/core/eligibility.js';
+import { isStreamgateError } from '../shared/core/errors.js';
+import { parseImageReference } from '../shared/core/image-reference.js';
+import { DEFAULT_PLATFORM, parsePlatform, type Platform } from '../shared/core/platform.js';
+import { checkLive } from './check-live.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+import { printReport } from './report.js';
+
+export const CHECK_HELP = `streamgate check — can Batch stream this image?
+
+Usage:
+  streamgate check --manifest FILE [options]   judge a manifest JSON file offline
+  streamgate check IMAGE_REF [options]         resolve the image live from its registry, then judge it
+
+Options:
+  --manifest FILE         manifest (or index) JSON to judge; nothing is fetched
+  --platform OS/ARCH[/V]  platform to pick from an index (default linux/amd64)
+  --image REF             with --manifest: also apply the reference rules (Artifact Registry host,
+                          image location vs job region, Batch regions)
+  --region R              job region to check against the image's location
+  --json                  print exactly one JSON object:
+                          {"verdict","reasons":[{code,message}],"warnings":[{code,message}],"platformDigest"?,"jobRegion"?}
+  -h, --help              this text
+
+An index judged offline gives verdict needs-resolution, with platformDigest set to the entry that
+would be used; fetch that manifest (or use the live check) to judge it.
+
+Exit status: 0 eligible; 1 ineligible or needs-resolution; 2 usage error, unreadable file or non-JSON input.`;
+
+const OPTIONS = {
+  manifest: { type: 'string' },
+  platform: { type: 'string' },
+  image: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** `streamgate check …`: offline with --manifest, live with a positional image reference. */
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; run \`streamgate check --help\`.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(CHECK_HELP);
+    return EXIT.ok;
+  }
+  const platform =
+    values.platform === undefined ? DEFAULT_PLATFORM : asUsage(() => parsePlatform(values.platform ?? ''));
+  if (values.manifest === undefined) {
+    const [imageRef, ...extra] = positionals;
+    if (imageRef === undefined)
+      throw new UsageError('give --manifest FILE or an image reference; run `streamgate check --help`.');
+    if (extra.length > 0) throw new UsageError(`expected one image reference, got ${positionals.length}.`);
+    return checkLive({
+      imageRef,
+      platform,
+      json: values.json,
+      io,
+      ...(values.region === undefined ? {} : { region: values.region }),
+    });
+  }
+  if (positionals.length > 0)
+    throw new UsageError('give either --manifest FILE or an image reference, not both.');
+  return checkManifestFile(
+    values.manifest,
+    { platform, image: values.image, region: values.region, json: values.json },
+    io,
+  );
+}
+
+interface OfflineOptions {
+  platform: Platform;
+  image: string | undefined;
+  region: string | undefined;
+  json: boolean;
+}
+
+async function checkManifestFile(file: string, options: OfflineOptions, io: CliIo): Promise<number> {
+  const document = await readJson(file);
+  const input: JudgeInput = { manifest: { document }, platform: options.platform };
+  if (options.image !== undefined) {
+    const image = options.image;
+    input.image = asUsage(() => parseImageReference(image));
+    if (image.includes('@')) input.digest = input.image.digest;
+  }
+  if (options.region !== undefined) input.requestedRegion = options.region;
+  return printReport(judge(input), file, options.json, io);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`${file} is not JSON.`);
+  }
+}
+
+/** Turns a StreamgateError from parsing an argument into a usage error (exit 2). */
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isStreamgateError(error)) throw new UsageError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import { runCheck } from './check.js';
+import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+
+export const MAIN_HELP = `streamgate — launch Google Cloud Batch jobs with Image streaming when the image allows it.
+
+Usage:
+  streamgate check --manifest FILE [--platform os/arch[/variant]] [--image REF] [--region R] [--json]
+      Judge a manifest file offline (no network).
+  streamgate check IMAGE_REF [--platform …] [--region R] [--json]
+      Resolve the image live from its registry and judge it.
+  streamgate --help | streamgate check --help
+
+Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+const COMMANDS: Record<string, Command> = { check: runCheck };
+
+/**
+ * Runs the CLI and returns the exit status.
+ *
+ * @example await main(['check', '--manifest', 'm.json', '--json'])
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(MAIN_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    io.err(`streamgate: unknown command ${JSON.stringify(name)}; run \`streamgate --help\`.`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`streamgate ${name}: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
