@@ -135,9 +135,16 @@ describe('Batch stand-in: create, get, list, delete, cancel', () => {
       job: { ...jobSpec(), taskGroups: [{ ...jobSpec().taskGroups![0], taskCount: 5 }] },
     });
     const group = `${job.name}/taskGroups/group0`;
-    const tasks = [];
-    // The async iterator follows next_page_token across pages of 2.
-    for await (const task of h.client.listTasksAsync({ parent: group, pageSize: 2 })) tasks.push(task);
+    const [firstPage, next] = await h.client.listTasks(
+      { parent: group, pageSize: 2 },
+      { autoPaginate: false },
+    );
+    expect(firstPage).toHaveLength(2);
+    const [rest] = await h.client.listTasks(
+      { parent: group, pageToken: next?.pageToken ?? '' },
+      { autoPaginate: false },
+    );
+    const tasks = [...firstPage, ...rest];
     expect(tasks.map((t) => t.name)).toEqual([0, 1, 2, 3, 4].map((i) => `${group}/tasks/${i}`));
     expect(tasks.every((t) => t.status?.state === 'PENDING')).toBe(true);
     const [task] = await h.client.getTask({ name: `${group}/tasks/3` });

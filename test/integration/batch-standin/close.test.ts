@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { jobSpec, PARENT, startHarness } from './helpers.js';
+
+const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('Batch stand-in: close()', () => {
+  it('clears lifecycle, latency and retry timers so nothing keeps the process alive', async () => {
+    const baseline = timeouts();
+    const h = await startHarness({
+      timings: { queuedMs: 60_000, scheduledMs: 60_000, runningMs: 60_000 },
+      notifyBackoffMs: 60_000,
+      notify: () => Promise.reject(new Error('always failing, so a retry timer is pending')),
+    });
+    const notifications = [
+      { pubsubTopic: 'projects/p/topics/t', message: { type: 'JOB_STATE_CHANGED' as const } },
+    ];
+    for (const id of ['slow-a', 'slow-b', 'slow-c']) {
+      await h.client.createJob({ parent: PARENT, jobId: id, job: jobSpec(['true'], { notifications }) });
+    }
+    // A call held back by injected latency is in flight while closing.
+    h.standIn.setFaults({ latencyMs: { min: 60_000, max: 60_000 } });
+    // No client retries: GetJob would otherwise retry UNAVAILABLE against the closed server.
+    const held = h.client
+      .getJob({ name: `${PARENT}/jobs/slow-a` }, { maxRetries: 0 })
+      .catch((error: unknown) => error);
+    await new Promise((r) => setTimeout(r, 50));
+
+    // 3 lifecycle steps + 1 latency sleep + 1 notification retry backoff.
+    expect(h.standIn.pendingTimers()).toBe(5);
+    expect(timeouts()).toBeGreaterThanOrEqual(baseline + 5);
+
+    const closing = Date.now();
+    await h.standIn.close();
+    expect(Date.now() - closing).toBeLessThan(2000);
+    expect(h.standIn.pendingTimers()).toBe(0);
+    const heldError = await held;
+    // gax wraps the server's status when it may not retry it.
+    expect((heldError as Error).message).toContain('UNAVAILABLE: The Batch stand-in is shutting down.');
+    await h.client.close();
+    await h.standIn.close(); // idempotent
+    await new Promise((r) => setImmediate(r));
+    expect(timeouts()).toBeLessThanOrEqual(baseline);
+  });
+});
