@@ -51,13 +51,16 @@ function gcloudSdkRoot(gcloud: string): string | undefined {
 let memo: EmulatorLauncher | null | undefined;
 
 /**
- * The emulator launcher, or `undefined` when it is not installed (or Java is missing). Prefers the
+ * The emulator launcher, or `undefined` when it is not installed, Java is missing or
+ * `STREAMGATE_NO_PUBSUB_EMULATOR=1` is set. Prefers the
  * `cloud-pubsub-emulator` launcher inside google-cloud-cli's install folder; falls back to
  * `gcloud beta emulators pubsub start` when gcloud is on PATH and the component is present.
  */
 export function findPubSubEmulator(): EmulatorLauncher | undefined {
   if (memo !== undefined) return memo ?? undefined;
   memo = null;
+  // Lets a developer force the skip path (and check that it is loud).
+  if (process.env.STREAMGATE_NO_PUBSUB_EMULATOR === '1') return undefined;
   if (!onPath('java')) return undefined;
   const gcloud = onPath('gcloud');
   const roots = [...DEFAULT_SDK_ROOTS];

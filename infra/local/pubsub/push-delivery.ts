@@ -101,6 +101,7 @@ export class PushDeliverer {
     const controller = new AbortController();
     this.controllers.add(controller);
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    // 0 stands for a network error or timeout.
     let status = 0;
     try {
       const response = await fetch(config.pushEndpoint, {
@@ -113,7 +114,7 @@ export class PushDeliverer {
       // Drain the body so the connection can be reused.
       await response.arrayBuffer().catch(() => undefined);
     } catch {
-      status = 0;
+      // Network error, refused connection or timeout: status stays 0 and the message is nacked.
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);

@@ -15,15 +15,25 @@ export interface PushReceiver {
   /** Base URL, e.g. `http://127.0.0.1:PORT`. */
   url: string;
   requests: ReceivedPush[];
+  /** Most requests that were being handled at the same moment. */
+  readonly maxConcurrent: number;
   /** Resolves once `count` requests arrived; rejects after `timeoutMs`. */
   waitForCount(count: number, timeoutMs: number): Promise<ReceivedPush[]>;
   close(): Promise<void>;
 }
 
-export async function startPushReceiver(respond: (n: number) => number = () => 204): Promise<PushReceiver> {
+export async function startPushReceiver(
+  respond: (n: number) => number = () => 204,
+  options: { delayMs?: number } = {},
+): Promise<PushReceiver> {
   const requests: ReceivedPush[] = [];
+  let active = 0;
+  let maxConcurrent = 0;
+  const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<() => void>();
   const server = http.createServer((req, res) => {
+    active += 1;
+    maxConcurrent = Math.max(maxConcurrent, active);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -34,9 +44,19 @@ export async function startPushReceiver(respond: (n: number) => number = () => 2
         body = Buffer.concat(chunks).toString('utf8');
       }
       requests.push({ path: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() });
-      res.statusCode = respond(requests.length);
-      res.end();
-      for (const wake of [...waiters]) wake();
+      const status = respond(requests.length);
+      const answer = (): void => {
+        active -= 1;
+        res.statusCode = status;
+        res.end();
+        for (const wake of [...waiters]) wake();
+      };
+      if (!options.delayMs) return answer();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        answer();
+      }, options.delayMs);
+      timers.add(timer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,6 +66,9 @@ export async function startPushReceiver(respond: (n: number) => number = () => 2
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
     waitForCount(count, timeoutMs) {
       if (requests.length >= count) return Promise.resolve(requests.slice());
       return new Promise((resolve, reject) => {
@@ -64,6 +87,7 @@ export async function startPushReceiver(respond: (n: number) => number = () => 2
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
