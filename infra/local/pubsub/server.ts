@@ -75,7 +75,8 @@ export async function startPubSubStandIn(options: PubSubStandInOptions = {}): Pr
   const pushOptions: PushDeliveryOptions = { ...DEFAULT_PUSH_OPTIONS, ...options.push };
   const pusher = new PushDeliverer(store, pushOptions, options.onPushAttempt);
 
-  const server = new grpc.Server();
+  // The real service accepts publish requests up to 10 MB; grpc-js would stop at 4 MB.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 20 * 1024 * 1024 });
   server.addService(services.publisher, publisherService(store));
   server.addService(services.subscriber, subscriber.implementation);
   const port = await new Promise<number>((resolve, reject) => {

@@ -52,6 +52,25 @@ describe('Pub/Sub stand-in', () => {
     return r;
   }
 
+  it('serves a client configured only through PUBSUB_EMULATOR_HOST', async () => {
+    const saved = process.env.PUBSUB_EMULATOR_HOST;
+    process.env.PUBSUB_EMULATOR_HOST = standIn.address;
+    const viaEnv = new PubSub({ projectId: PROJECT });
+    try {
+      const id = unique('env');
+      await viaEnv.createTopic(id);
+      const messageId = await viaEnv.topic(id).publishMessage({ json: { via: 'env' } });
+      expect(JSON.parse(standIn.published(topicName(id))[0]?.data.toString() ?? '{}')).toEqual({
+        via: 'env',
+      });
+      expect(standIn.published(topicName(id))[0]?.messageId).toBe(messageId);
+    } finally {
+      if (saved === undefined) delete process.env.PUBSUB_EMULATOR_HOST;
+      else process.env.PUBSUB_EMULATOR_HOST = saved;
+      await viaEnv.close();
+    }
+  });
+
   it('dead-letters a push message after maxDeliveryAttempts, with the source attributes', async () => {
     const push = await receiver(() => 500);
     const [topic] = await pubsub.createTopic(unique('work'));
