@@ -16,7 +16,11 @@ export interface BatchJobsOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const JOB_CODES = { transient: 'BATCH_UNAVAILABLE', permanent: 'BATCH_INVALID_ARGUMENT', permissionDenied: 'BATCH_PERMISSION_DENIED' } as const;
+const JOB_CODES = {
+  transient: 'BATCH_UNAVAILABLE',
+  permanent: 'BATCH_INVALID_ARGUMENT',
+  permissionDenied: 'BATCH_PERMISSION_DENIED',
+} as const;
 
 /**
  * The Batch API behind the pipeline's `BatchJobs` port. The client library is imported on first
@@ -70,12 +74,15 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
     /** Warms the client (import + construction) without making a call. */
     warmUp: (): Promise<unknown> => getClient(),
 
-    async createJob(input: { parent: string; jobId: string; requestId: string; job: Record<string, unknown> }) {
+    async createJob(input: { parent: string; jobId: string; requestId: string; job: object }) {
       const batch = await getClient();
       const name = `${input.parent}/jobs/${input.jobId}`;
       try {
         const [job] = await withRetries('CreateJob', () =>
-          batch.createJob({ parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job }, { timeout }),
+          batch.createJob(
+            { parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job as Job },
+            { timeout },
+          ),
         );
         return { job, created: true };
       } catch (error) {
@@ -94,7 +101,10 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
       const batch = await getClient();
       try {
         const [tasks] = await withRetries('ListTasks', () =>
-          batch.listTasks({ parent: `${jobName}/taskGroups/group0`, pageSize: 1000 }, { timeout, autoPaginate: true }),
+          batch.listTasks(
+            { parent: `${jobName}/taskGroups/group0`, pageSize: 1000 },
+            { timeout, autoPaginate: true },
+          ),
         );
         return tasks;
       } catch (error) {

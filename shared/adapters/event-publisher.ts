@@ -38,13 +38,20 @@ export function createEventPublisher(options: EventPublisherOptions) {
     async publish(message: { data: string; attributes: Record<string, string> }): Promise<string> {
       const target = await getTopic();
       try {
-        return await target.publishMessage({ data: Buffer.from(message.data, 'utf8'), attributes: message.attributes });
+        return await target.publishMessage({
+          data: Buffer.from(message.data, 'utf8'),
+          attributes: message.attributes,
+        });
       } catch (error) {
         // Always transient: losing an event is worse than a redelivery, and ids make repeats harmless.
-        throw new StreamgateError('PUBLISH_FAILED', `Publishing to ${options.topic} failed; it will be retried.`, {
-          kind: 'transient',
-          cause: error,
-        });
+        throw new StreamgateError(
+          'PUBLISH_FAILED',
+          `Publishing to ${options.topic} failed; it will be retried.`,
+          {
+            kind: 'transient',
+            cause: error,
+          },
+        );
       }
     },
 

@@ -8,11 +8,17 @@ export interface InsecureEndpointOptions {
   sslCreds: unknown;
 }
 
-export async function insecureEndpointOptions(hostPort: string | undefined): Promise<InsecureEndpointOptions | undefined> {
+export async function insecureEndpointOptions(
+  hostPort: string | undefined,
+): Promise<InsecureEndpointOptions | undefined> {
   if (!hostPort) return undefined;
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(hostPort.trim());
   if (!match) throw new Error(`Endpoint "${hostPort}" must look like host:port.`);
   // Loaded on demand: @grpc/grpc-js is only needed when talking to a stand-in.
   const grpc = await import('@grpc/grpc-js');
-  return { apiEndpoint: match[1] as string, port: Number(match[2]), sslCreds: grpc.credentials.createInsecure() };
+  return {
+    apiEndpoint: match[1] as string,
+    port: Number(match[2]),
+    sslCreds: grpc.credentials.createInsecure(),
+  };
 }

@@ -53,7 +53,8 @@ export function classifyGrpcError(
 ): StreamgateError {
   if (error instanceof StreamgateError) return error;
   const code = grpcCode(error);
-  const detail = (error as { details?: unknown; message?: unknown } | null)?.details ?? (error as Error)?.message;
+  const detail =
+    (error as { details?: unknown; message?: unknown } | null)?.details ?? (error as Error)?.message;
   const text = typeof detail === 'string' ? detail.slice(0, 500) : 'no details';
   if (isTransientGrpcError(error)) {
     return new StreamgateError(codes.transient, `${what} failed for now (${text}); it will be retried.`, {

@@ -8,7 +8,7 @@ export interface CreateJobInput {
   parent: string;
   jobId: string;
   requestId: string;
-  job: Record<string, unknown>;
+  job: object;
 }
 
 /** The Batch API as the pipeline needs it. `ALREADY_EXISTS` is not an error: `created` is false. */

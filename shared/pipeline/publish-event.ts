@@ -1,0 +1,25 @@
+import { buildEvent, toPubsubMessage } from '../core/cloudevent.js';
+import { eventSource } from '../core/config.js';
+import type { EventData, EventType } from '../core/events.js';
+import type { PipelineDeps } from './deps.js';
+
+/**
+ * Builds, validates and publishes one streamgate CloudEvent. Ids are deterministic, so a
+ * redelivered request republishes the same `ce-id` and consumers can dedupe.
+ */
+export async function publishEvent<T extends EventType>(
+  deps: Pick<PipelineDeps, 'config' | 'events' | 'clock'>,
+  type: T,
+  data: EventData<T>,
+  id: string,
+  subject?: string,
+): Promise<string> {
+  const event = buildEvent(type, data, {
+    id,
+    source: eventSource(deps.config),
+    time: deps.clock.now(),
+    ...(subject ? { subject } : {}),
+  });
+  await deps.events.publish(toPubsubMessage(event));
+  return event.id;
+}
