@@ -27,7 +27,11 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
  *   const header = signatureHeader('s3cret', Math.floor(Date.now() / 1000), body);
  *   // -> 't=1767225600,v1=5f2c…'
  */
-export function signatureHeader(secret: string, timestampSeconds: number, rawBody: Uint8Array | string): string {
+export function signatureHeader(
+  secret: string,
+  timestampSeconds: number,
+  rawBody: Uint8Array | string,
+): string {
   return `t=${timestampSeconds},v1=${hmacHex(secret, timestampSeconds, rawBody)}`;
 }
 
@@ -56,7 +60,10 @@ function parseHeader(header: string): { timestamp?: number; signatures: string[]
 export function verifySignature(input: SignatureCheckInput): SignatureCheck {
   const { header, rawBody, secrets, nowSeconds, toleranceSeconds } = input;
   if (!header || header.trim() === '') {
-    return { ok: false, reason: { code: 'SIGNATURE_MISSING', message: 'The X-Streamgate-Signature header is missing.' } };
+    return {
+      ok: false,
+      reason: { code: 'SIGNATURE_MISSING', message: 'The X-Streamgate-Signature header is missing.' },
+    };
   }
   const { timestamp, signatures } = parseHeader(header.slice(0, 1024));
   if (timestamp === undefined || signatures.length === 0) {
@@ -87,5 +94,8 @@ export function verifySignature(input: SignatureCheckInput): SignatureCheck {
   }
   return matched
     ? { ok: true }
-    : { ok: false, reason: { code: 'SIGNATURE_INVALID', message: 'The signature does not match the request body.' } };
+    : {
+        ok: false,
+        reason: { code: 'SIGNATURE_INVALID', message: 'The signature does not match the request body.' },
+      };
 }

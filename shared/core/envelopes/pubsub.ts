@@ -27,7 +27,8 @@ export interface PubsubMessage {
   subscription?: string;
 }
 
-export type EnvelopeResult = { ok: true; message: PubsubMessage } | { ok: false; reason: Finding<RequestReasonCode> };
+export type EnvelopeResult =
+  { ok: true; message: PubsubMessage } | { ok: false; reason: Finding<RequestReasonCode> };
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024; // Pub/Sub's own message size limit.
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -36,7 +37,10 @@ const AttributesSchema = z.record(z.string().max(1024), z.string().max(1024 * 10
 
 const MessageSchema = z
   .looseObject({
-    data: z.string().max(Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4).optional(),
+    data: z
+      .string()
+      .max(Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4)
+      .optional(),
     attributes: AttributesSchema.nullish(),
     messageId: z.string().min(1).max(256).optional(),
     message_id: z.string().min(1).max(256).optional(),
