@@ -1,45 +1,5 @@
 /**
- * Regions where Batch can run a job (gcp-facts §4.3, from https://docs.cloud.google.com/batch/docs/locations).
- * Kept here so the stand-in does not depend on how shared/core models locations.
+ * Regions where Batch can run a job: the same list streamgate's core uses (gcp-facts §4.3), so
+ * the stand-in refuses exactly the regions the pipeline rules out.
  */
-export const BATCH_STANDIN_REGIONS: readonly string[] = [
-  'northamerica-northeast1',
-  'northamerica-northeast2',
-  'southamerica-east1',
-  'southamerica-west1',
-  'us-central1',
-  'us-east1',
-  'us-east4',
-  'us-east5',
-  'us-south1',
-  'us-west1',
-  'us-west2',
-  'us-west3',
-  'us-west4',
-  'europe-central2',
-  'europe-north1',
-  'europe-southwest1',
-  'europe-west1',
-  'europe-west2',
-  'europe-west3',
-  'europe-west4',
-  'europe-west6',
-  'europe-west8',
-  'europe-west9',
-  'europe-west10',
-  'europe-west12',
-  'me-central1',
-  'me-central2',
-  'me-west1',
-  'asia-east1',
-  'asia-east2',
-  'asia-northeast1',
-  'asia-northeast2',
-  'asia-northeast3',
-  'asia-south1',
-  'asia-south2',
-  'asia-southeast1',
-  'asia-southeast2',
-  'australia-southeast1',
-  'australia-southeast2',
-];
+export { BATCH_REGIONS as BATCH_STANDIN_REGIONS } from '../../../shared/core/locations.js';

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { jobSpec, PARENT, startHarness } from './helpers.js';
 
@@ -40,5 +42,20 @@ describe('Batch stand-in: close()', () => {
     await h.standIn.close(); // idempotent
     await new Promise((r) => setImmediate(r));
     expect(timeouts()).toBeLessThanOrEqual(baseline);
+  });
+
+  it('lets a process that used it exit by itself', () => {
+    const probe = fileURLToPath(new URL('./exit-probe.ts', import.meta.url));
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', probe], {
+      encoding: 'utf8',
+      timeout: 25_000,
+      env: { ...process.env, METADATA_SERVER_DETECTION: 'none', STREAMGATE_LOG_LEVEL: 'ERROR' },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('closed 0');
+    // Far below the 60 s lifecycle timers the probe started.
+    expect(Date.now() - started).toBeLessThan(25_000);
   });
 });
