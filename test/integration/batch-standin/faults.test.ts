@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../../infra/local/batch/faults.js';
 import { startBatchStandIn } from '../../../infra/local/batch/server.js';
-import { codeOf, jobSpec, PARENT, quietLogger, startHarness } from './helpers.js';
+import { codeOf, jobSpec, PARENT, quietLogger, startHarness, waitFor } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 describe('Batch stand-in: injected faults', () => {
@@ -86,16 +86,18 @@ describe('Batch stand-in: injected faults', () => {
     expect(failures).toBeLessThan(18);
   });
 
-  it('adds latency within the configured range', async () => {
+  it('adds latency within the configured range, holding the call on a timer', async () => {
     h.standIn.setFaults({ latencyMs: { min: 120, max: 160 }, seed: 3 });
+    const calls = h.standIn.callCount('getJob');
     const started = performance.now();
-    await h.client.getJob({ name: `${PARENT}/jobs/never` });
-    const elapsed = performance.now() - started;
+    const pending = h.client.getJob({ name: `${PARENT}/jobs/never` });
+    await waitFor(() => (h.standIn.callCount('getJob') > calls ? true : undefined), 5000, 5);
+    expect(h.standIn.pendingTimers()).toBe(1);
+    await pending;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(115);
     h.standIn.setFaults({});
-    expect(elapsed).toBeGreaterThanOrEqual(115);
-    const quick = performance.now();
     await h.client.getJob({ name: `${PARENT}/jobs/never` });
-    expect(performance.now() - quick).toBeLessThan(elapsed);
+    expect(h.standIn.pendingTimers()).toBe(0);
   });
 
   it('refuses invalid fault settings', () => {
