@@ -1,7 +1,8 @@
 /**
  * Registry token auth (Distribution "token" spec, as Artifact Registry does it): parse the
  * `WWW-Authenticate: Bearer …` challenge, swap a Google access token for a registry token at the
- * realm (Basic `oauth2accesstoken:<access token>`), and cache it per scope until it expires.
+ * realm (Basic `oauth2accesstoken:<access token>`), and cache it per scope until it expires. The
+ * access token is only ever shown to Google's registries (or our own overrides) at their own origin.
  */
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
@@ -149,6 +150,68 @@ export function tokenUrl(challenge: BearerChallenge): string {
   if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
   if (challenge.scope !== undefined) url.searchParams.set('scope', challenge.scope);
   return url.toString();
+}
+
+/**
+ * True for the hosts of Google's own registries: Artifact Registry (`LOCATION-docker.pkg.dev`) and
+ * Container Registry (`gcr.io`, `*.gcr.io`), on the default HTTPS port. Look-alikes such as
+ * `us-docker.pkg.dev.example.com` are not.
+ *
+ * @example
+ *   isGoogleRegistryAuthority('europe-west4-docker.pkg.dev') // true
+ *   isGoogleRegistryAuthority('registry-1.docker.io')        // false
+ */
+export function isGoogleRegistryAuthority(authority: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(`https://${authority}`);
+  } catch {
+    return false;
+  }
+  if (url.port !== '' || url.username !== '' || url.password !== '') return false;
+  const host = url.hostname.toLowerCase();
+  return (
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-docker\.pkg\.dev$/.test(host) || /^(?:[a-z0-9-]+\.)?gcr\.io$/.test(host)
+  );
+}
+
+/** What decides whether a token realm may receive our Google access token. */
+export interface CredentialScope {
+  /** Registry authority (`host[:port]`) the request was for. */
+  authority: string;
+  /** Base URL the registry request went to (the override, or `https://<authority>`). */
+  registryBaseUrl: string;
+  /** True when STREAMGATE_REGISTRY_OVERRIDES maps the authority (a local stand-in we chose). */
+  overridden: boolean;
+  /** The realm the registry's challenge named. */
+  realm: string;
+}
+
+/**
+ * Whether the Google access token may be presented at a challenge's token realm. Both must hold:
+ * the registry is Google's (or one we mapped ourselves with an override), and the realm is on the
+ * very origin we sent the registry request to. A registry names its realm freely, so without the
+ * origin check any registry could have our token sent wherever it likes.
+ *
+ * @example
+ *   mayPresentGoogleCredentials({ authority: 'us-docker.pkg.dev', registryBaseUrl: 'https://us-docker.pkg.dev',
+ *     overridden: false, realm: 'https://us-docker.pkg.dev/v2/token' }) // true
+ *   mayPresentGoogleCredentials({ authority: 'docker.io', registryBaseUrl: 'https://docker.io',
+ *     overridden: false, realm: 'https://auth.docker.io/token' })     // false
+ */
+export function mayPresentGoogleCredentials(scope: CredentialScope): boolean {
+  if (!scope.overridden && !isGoogleRegistryAuthority(scope.authority)) return false;
+  const realm = originOf(scope.realm);
+  return realm !== undefined && realm === originOf(scope.registryBaseUrl);
+}
+
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return /^https?:$/.test(url.protocol) ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Basic credentials Artifact Registry accepts for an OAuth access token. */

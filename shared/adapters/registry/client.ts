@@ -11,6 +11,7 @@ import {
   type BearerChallenge,
   DEFAULT_TOKEN_LIFETIME_S,
   googleAccessTokenSource,
+  mayPresentGoogleCredentials,
   oauthBasicAuthorization,
   parseBearerChallenge,
   TokenCache,
@@ -294,12 +295,29 @@ export class RegistryClient {
     );
   }
 
-  /** Swaps the access token (if any) for a registry token and caches it for the challenge's scope. */
+  /**
+   * Swaps the access token (if any) for a registry token and caches it for the challenge's scope.
+   * The Google access token goes only to a Google (or overridden) registry's own origin; any other
+   * realm gets an anonymous token request (see `mayPresentGoogleCredentials`).
+   */
   private async fetchToken(
     repo: RepositoryLocator,
     challenge: BearerChallenge & { scope: string },
   ): Promise<{ token: string; lifetimeSeconds: number }> {
-    const accessToken = await this.accessToken();
+    const key = repo.authority.toLowerCase();
+    const trusted = mayPresentGoogleCredentials({
+      authority: key,
+      registryBaseUrl: registryBaseUrl(key, this.overrides),
+      overridden: this.overrides.has(key),
+      realm: challenge.realm,
+    });
+    if (!trusted) {
+      this.logger?.debug('token realm is not the Google registry we asked; requesting an anonymous token', {
+        registry: repo.authority,
+        realm: challenge.realm,
+      });
+    }
+    const accessToken = trusted ? await this.accessToken() : undefined;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (accessToken !== undefined) headers.Authorization = oauthBasicAuthorization(accessToken);
     const url = tokenUrl(challenge);
