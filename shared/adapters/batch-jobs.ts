@@ -1,6 +1,7 @@
 import type { BatchServiceClient, protos } from '@google-cloud/batch';
 import { classifyGrpcError, grpcCode, GrpcCode, isTransientGrpcError } from './grpc-errors.js';
-import { insecureEndpointOptions } from './grpc-endpoint.js';
+import { insecureClientOptions, parseEndpoint } from './grpc-endpoint.js';
+import { initialized, memoizePromise } from './lazy-client.js';
 
 // Structural copies of the pipeline's port types: adapters must not import the pipeline.
 type Job = protos.google.cloud.batch.v1.IJob;
@@ -34,18 +35,12 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
   const timeout = options.timeoutMs ?? 20_000;
   const attempts = Math.max(1, options.attempts ?? 3);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let client: Promise<BatchServiceClient> | undefined;
-
-  const getClient = (): Promise<BatchServiceClient> => {
-    client ??= (async () => {
-      const [{ BatchServiceClient: Client }, endpoint] = await Promise.all([
-        import('@google-cloud/batch'),
-        insecureEndpointOptions(options.endpoint),
-      ]);
-      return new Client((endpoint ?? {}) as ConstructorParameters<typeof Client>[0]);
-    })();
-    return client;
-  };
+  const endpoint = options.endpoint ? parseEndpoint(options.endpoint, 'BATCH_API_ENDPOINT') : undefined;
+  const getClient = memoizePromise(async (): Promise<BatchServiceClient> => {
+    const { BatchServiceClient: Client } = await import('@google-cloud/batch');
+    const clientOptions = endpoint ? await insecureClientOptions(endpoint) : {};
+    return initialized(new Client(clientOptions as ConstructorParameters<typeof Client>[0]));
+  });
 
   /** Retries transient failures a few times; job id + requestId make createJob safe to repeat. */
   async function withRetries<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -112,9 +107,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
       }
     },
 
-    async close(): Promise<void> {
-      if (client) await (await client).close();
-    },
+    close: (): Promise<void> => getClient.close(),
   };
 }
 

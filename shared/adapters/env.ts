@@ -46,7 +46,11 @@ export const ENV_VARS = [
     deployed: false,
     description: 'host:port of a Service Usage API stand-in, spoken to without TLS.',
   },
-  { name: 'PUBSUB_EMULATOR_HOST', deployed: false, description: 'host:port of a Pub/Sub emulator or stand-in.' },
+  {
+    name: 'PUBSUB_EMULATOR_HOST',
+    deployed: false,
+    description: 'host:port of a Pub/Sub emulator or stand-in.',
+  },
 ] as const satisfies readonly EnvVarSpec[];
 
 export type EnvVarName = (typeof ENV_VARS)[number]['name'];

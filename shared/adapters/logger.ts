@@ -29,7 +29,8 @@ const SEVERITY_RANK: Record<Severity, number> = {
   CRITICAL: 600,
 };
 
-const SECRET_KEY = /secret|password|passwd|token|authorization|signature|hmac|credential|api[-_]?key|private[-_]?key/i;
+const SECRET_KEY =
+  /secret|password|passwd|token|authorization|signature|hmac|credential|api[-_]?key|private[-_]?key/i;
 const REDACTED = '[REDACTED]';
 
 /** Replaces values under secret-looking keys, recursively; turns errors into plain objects. */

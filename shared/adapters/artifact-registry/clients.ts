@@ -1,11 +1,12 @@
 import type { ArtifactRegistryClient } from '@google-cloud/artifact-registry';
 import type { ServiceUsageClient } from '@google-cloud/service-usage';
-import type { GrpcEndpoint } from './endpoint.js';
+import { insecureClientOptions, type GrpcEndpoint } from '../grpc-endpoint.js';
+import { initialized, memoizePromise, type LazyClient } from '../lazy-client.js';
 
 /** Options accepted by both generated clients (google-gax `ClientOptions`). */
 export type GaxClientOptions = NonNullable<ConstructorParameters<typeof ArtifactRegistryClient>[0]>;
 
-export type { ArtifactRegistryClient, ServiceUsageClient };
+export type { ArtifactRegistryClient, ServiceUsageClient, LazyClient };
 
 /**
  * Where a client talks to: an explicit plain-text endpoint (stand-in), or Google's default endpoint
@@ -18,13 +19,7 @@ export interface ClientTarget {
 
 async function optionsFor(target: ClientTarget): Promise<GaxClientOptions> {
   if (!target.endpoint) return { ...target.defaultOptions };
-  // Loaded on demand: grpc-js is already in memory once a client library is, so this is cheap.
-  const grpc = await import('@grpc/grpc-js');
-  return {
-    apiEndpoint: target.endpoint.host,
-    port: target.endpoint.port,
-    sslCreds: grpc.credentials.createInsecure(),
-  };
+  return (await insecureClientOptions(target.endpoint)) as GaxClientOptions;
 }
 
 /**
@@ -47,40 +42,5 @@ export function lazyServiceUsageClient(target: ClientTarget): LazyClient<Service
   return memoizePromise(async () => {
     const { ServiceUsageClient: Client } = await import('@google-cloud/service-usage');
     return initialized(new Client(await optionsFor(target)));
-  });
-}
-
-/**
- * Waits for the client's stub. Why: the generated methods call `this.initialize().catch(err => { throw err; })`,
- * which turns a stub failure (e.g. no ADC) into an unhandled rejection. Awaiting it here surfaces the
- * failure to our caller instead, and a client whose stub failed is never used (it is recreated next time).
- */
-async function initialized<C extends { initialize(): Promise<unknown> }>(client: C): Promise<C> {
-  await client.initialize();
-  return client;
-}
-
-/** Creates the client on first call; `close()` closes it if it was ever created. */
-export interface LazyClient<C> {
-  (): Promise<C>;
-  close(): Promise<void>;
-}
-
-/** Caches a successful creation; a failed one is retried on the next call. */
-function memoizePromise<C extends { close(): Promise<void> }>(create: () => Promise<C>): LazyClient<C> {
-  let pending: Promise<C> | undefined;
-  const get = (): Promise<C> => {
-    pending ??= create().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-  return Object.assign(get, {
-    async close(): Promise<void> {
-      const client = await pending?.catch(() => undefined);
-      pending = undefined;
-      await client?.close();
-    },
   });
 }

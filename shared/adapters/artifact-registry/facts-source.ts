@@ -3,7 +3,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createApiStatusChecker } from './api-status.js';
 import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
 import type { ImageReference, RepositoryFacts, RepositoryFactsSource } from './contract-types.js';
-import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoint.js';
+import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
 import {
   describeFailure,
   grpcStatus,

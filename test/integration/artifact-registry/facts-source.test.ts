@@ -12,7 +12,7 @@ import {
 import {
   artifactRegistryEndpointsFromEnv,
   parseEndpoint,
-} from '../../../shared/adapters/artifact-registry/endpoint.js';
+} from '../../../shared/adapters/artifact-registry/endpoints.js';
 import {
   startArtifactRegistryStandIn,
   type ArtifactRegistryStandIn,
