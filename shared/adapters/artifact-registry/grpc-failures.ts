@@ -1,21 +1,20 @@
 /** How this adapter sorts the errors thrown by the Google clients (google-gax). */
 
-const UNAVAILABLE = 14;
-const DEADLINE_EXCEEDED = 4;
-const PERMISSION_DENIED = 7;
-const UNAUTHENTICATED = 16;
-const NOT_FOUND = 5;
+import { GrpcCode, grpcCode } from '../grpc-errors.js';
+
+const { UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, UNAUTHENTICATED, NOT_FOUND } = GrpcCode;
 /** Server-side hiccups a retry is likely to cure. */
-const TRANSIENT_SERVER_CODES = new Set([8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 13 /* INTERNAL */]);
+const TRANSIENT_SERVER_CODES = new Set<number>([
+  GrpcCode.RESOURCE_EXHAUSTED,
+  GrpcCode.ABORTED,
+  GrpcCode.INTERNAL,
+]);
 
 // google-auth-library words these failures differently across versions; match the stable parts.
 const NO_CREDENTIALS =
   /could not load the default credentials|could not refresh access token|unable to detect a project id/i;
 
-export function grpcStatus(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
+export const grpcStatus = grpcCode;
 
 export function isNotFound(error: unknown): boolean {
   return grpcStatus(error) === NOT_FOUND;
