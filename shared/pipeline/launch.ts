@@ -59,7 +59,12 @@ export async function launch(
   const planned = result.planned;
   if (options.dryRun) return planned;
 
-  const { job, created } = await deps.batch.createJob(planned.plan);
+  // A repeated requestId makes Batch answer with the first call's job rather than ALREADY_EXISTS,
+  // so a redelivery would look "created" again; looking first tells a repeat apart.
+  const existing = await deps.batch.getJob(`${planned.plan.parent}/jobs/${planned.plan.jobId}`);
+  const { job, created } = existing
+    ? { job: existing, created: false }
+    : await deps.batch.createJob(planned.plan);
   const jobName = job.name ?? `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
   const jobUid = job.uid ?? planned.plan.jobId;
   const eventId = await publishEvent(

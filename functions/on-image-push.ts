@@ -1,0 +1,31 @@
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { messageJson } from '../shared/core/envelopes/pubsub.js';
+import { reject } from '../shared/pipeline/launch.js';
+import { handlePush } from '../shared/pipeline/push.js';
+import { findingOf } from './outcome.js';
+import { handlePubsubEvent } from './pubsub-invocation.js';
+
+/**
+ * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Matching INSERTs launch one
+ * job per rule (deduplicated on rule + digest); everything else is acknowledged, refused input
+ * with a `request.rejected` event.
+ */
+export function onImagePush(event: CloudEvent<unknown>): Promise<void> {
+  return handlePubsubEvent('onImagePush', event, {
+    async invalid(reason, { deps, correlationId }) {
+      await reject(deps, { source: 'push', correlationId, category: 'invalid', reasons: [reason] });
+    },
+    async message(message, { deps }) {
+      // Non-JSON data parses as undefined, which handlePush refuses with INVALID_REQUEST.
+      await handlePush(messageJson(message), { messageId: message.messageId }, deps);
+    },
+    async permanent(error, { deps, correlationId }) {
+      await reject(deps, {
+        source: 'push',
+        correlationId,
+        category: 'invalid',
+        reasons: [findingOf(error)],
+      });
+    },
+  });
+}

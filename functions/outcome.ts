@@ -1,0 +1,58 @@
+/**
+ * How failures become acks, retries and status codes. Transient errors are retried (a throw from
+ * a CloudEvent function makes Pub/Sub redeliver; the webhook answers 503); permanent ones are
+ * answered once and never retried.
+ */
+import type { Logger } from '../shared/adapters/logger.js';
+import { isStreamgateError, type StreamgateError } from '../shared/core/errors.js';
+import type { Finding } from '../shared/core/reason-codes.js';
+import type { RejectionCategory } from '../shared/pipeline/outcomes.js';
+
+/** Seconds a webhook client should wait after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** True for errors that a later retry may fix. */
+export function isTransient(error: unknown): error is StreamgateError {
+  return isStreamgateError(error) && error.transient;
+}
+
+/** A permanent StreamgateError from the pipeline (e.g. Batch INVALID_ARGUMENT): rejected, not retried. */
+export function isPermanent(error: unknown): error is StreamgateError {
+  return isStreamgateError(error) && !error.transient;
+}
+
+/** The finding a permanent error stands for. */
+export function findingOf(error: StreamgateError): Finding {
+  return { code: error.code, message: error.message };
+}
+
+/** The webhook status of a rejection category. */
+export function statusOfRejection(category: RejectionCategory): number {
+  switch (category) {
+    case 'invalid':
+      return 400;
+    case 'policy':
+      return 403;
+    case 'ineligible':
+    case 'image':
+      return 422;
+  }
+}
+
+/**
+ * Ends a CloudEvent invocation that failed: always rethrows, so functions-framework answers 500
+ * and Pub/Sub redelivers. Transient failures are expected (WARNING); anything else is a bug
+ * (ERROR with the stack), which Pub/Sub retries and finally dead-letters.
+ */
+export function failCloudEvent(error: unknown, log: Logger): never {
+  if (isTransient(error)) {
+    log.warn('transient failure; the message will be redelivered', {
+      code: error.code,
+      detail: error.message,
+      error: error.cause,
+    });
+  } else {
+    log.error('unexpected failure; the message will be redelivered', { error });
+  }
+  throw error;
+}

@@ -1,0 +1,130 @@
+/**
+ * The functions' dependencies, built once per process from env and config. Importing this module
+ * is cheap: the Google clients load on first use (or when `warmUp()` starts them early).
+ */
+import { artifactRegistryFactsSourceFromEnv } from '../shared/adapters/artifact-registry/facts-source.js';
+import { createBatchJobs } from '../shared/adapters/batch-jobs.js';
+import { loadConfig, loadWebhookSecrets, resetConfigCache } from '../shared/adapters/config-loader.js';
+import { readEnv } from '../shared/adapters/env.js';
+import { createEventPublisher } from '../shared/adapters/event-publisher.js';
+import { createLogger, type Logger } from '../shared/adapters/logger.js';
+import { RegistryClient } from '../shared/adapters/registry/client.js';
+import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
+import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
+import { isStreamgateError } from '../shared/core/errors.js';
+import type { PipelineDeps } from '../shared/pipeline/deps.js';
+import { systemClock } from '../shared/pipeline/launch-ports.js';
+import { logCritical } from './critical-log.js';
+
+/** What every function works with: the pipeline's dependencies plus the webhook keys. */
+export type Runtime = PipelineDeps & {
+  /** HMAC keys accepted by the webhook (several during a rotation). Never log them. */
+  webhookSecrets: string[];
+};
+
+interface Built {
+  runtime: Runtime;
+  warmUp(): void;
+  close(): Promise<void>;
+}
+
+/** The process-wide logger; functions add `correlationId` with `child()`. */
+export const baseLogger: Logger = createLogger({ service: 'streamgate' });
+
+let building: Promise<Built> | undefined;
+const reportedConfigErrors = new Set<string>();
+
+async function build(): Promise<Built> {
+  const logger = baseLogger;
+  const config = await loadConfig();
+  const images = new RegistryImageResolver(
+    new RegistryClient({ overrides: registryOverridesFromEnv(), logger }),
+    { logger },
+  );
+  const repositoryFacts = artifactRegistryFactsSourceFromEnv({ logger });
+  const batchEndpoint = readEnv('BATCH_API_ENDPOINT');
+  const batch = createBatchJobs(batchEndpoint ? { endpoint: batchEndpoint } : {});
+  const emulatorHost = readEnv('PUBSUB_EMULATOR_HOST');
+  const events = createEventPublisher({
+    projectId: config.project,
+    topic: config.topics.events,
+    ...(emulatorHost ? { emulatorHost } : {}),
+  });
+  const runtime: Runtime = {
+    config,
+    images,
+    repositoryFacts,
+    batch,
+    events,
+    clock: systemClock,
+    logger,
+    webhookSecrets: loadWebhookSecrets(),
+  };
+  return {
+    runtime,
+    warmUp() {
+      // Failures here resurface (and are handled) on the first real call.
+      batch.warmUp().catch(() => undefined);
+      events.warmUp().catch(() => undefined);
+    },
+    async close() {
+      await Promise.allSettled([batch.close(), events.close(), repositoryFacts.close()]);
+    },
+  };
+}
+
+/**
+ * The memoized runtime. A bad config rejects with a permanent `CONFIG_INVALID` (logged CRITICAL
+ * once, with every issue) and is not memoized, so a fixed config file is picked up on the next call.
+ *
+ * @example
+ *   const runtime = await getRuntime();
+ *   await launch(request, runtime);
+ */
+export async function getRuntime(): Promise<Runtime> {
+  return (await built()).runtime;
+}
+
+function built(): Promise<Built> {
+  const current = (building ??= build());
+  current.catch((error: unknown) => {
+    if (building === current) building = undefined;
+    reportConfigError(error);
+  });
+  return current;
+}
+
+function reportConfigError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (reportedConfigErrors.has(message)) return;
+  reportedConfigErrors.add(message);
+  logCritical('streamgate cannot start: the deployment is misconfigured', {
+    error,
+    ...(isStreamgateError(error) ? { code: error.code, issues: error.details.issues } : {}),
+  });
+}
+
+/**
+ * Starts loading the Google clients (Batch, Pub/Sub) without waiting for them, so the first
+ * invocation does not pay for the import. Safe to call more than once; never throws.
+ */
+export function warmUp(): Promise<void> {
+  return built().then(
+    (b) => b.warmUp(),
+    () => undefined,
+  );
+}
+
+/** Closes the clients and forgets the runtime and the config (tests change env between suites). */
+export async function resetRuntimeForTests(): Promise<void> {
+  const current = building;
+  building = undefined;
+  reportedConfigErrors.clear();
+  resetConfigCache();
+  if (!current) return;
+  try {
+    await (await current).close();
+  } catch {
+    // A runtime that never built has nothing to close.
+  }
+}
