@@ -8,12 +8,19 @@ Usage:
       Judge a manifest file offline (no network).
   streamgate check IMAGE_REF [--platform …] [--region R] [--json]
       Resolve the image live from its registry and judge it.
-  streamgate --help | streamgate check --help
+  streamgate demo [--stack FILE] [--timeout SECONDS]
+      Push two images into the local stack (\`npm start\`) and print the events they cause.
+  streamgate --help | streamgate check --help | streamgate demo --help
 
-Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.`;
+Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
+(demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
-const COMMANDS: Record<string, Command> = { check: runCheck };
+const COMMANDS: Record<string, Command> = {
+  check: runCheck,
+  // Loaded on demand: the demo pulls in the local stack and the Pub/Sub client, which `check` never needs.
+  demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
+};
 
 /**
  * Runs the CLI and returns the exit status.

@@ -1,0 +1,67 @@
+/**
+ * The two images the demo pushes, built on the fly: `hello:eligible` (distinct gzip layers, so
+ * Batch can stream it) and `hello:dup` (one layer listed twice: DUPLICATE_LAYER). A per-run nonce
+ * goes into the layer contents, so every run has new digests and launches new jobs (push
+ * idempotency is keyed on the digest).
+ */
+import { buildImage, makeLayer, Pusher, type BuiltImage } from './oci-build.js';
+
+export const DEMO_REPOSITORY = 'demo-project/apps/hello';
+
+export interface DemoImage {
+  /** Short name used in the demo's summary lines. */
+  label: 'hello:eligible' | 'hello:dup';
+  tag: 'eligible' | 'dup';
+  image: BuiltImage;
+  /** What streamgate should decide. */
+  expect: { streaming: boolean; reason?: 'DUPLICATE_LAYER' };
+}
+
+export interface PushedDemoImage extends DemoImage {
+  /** Manifest digest the registry answered. */
+  digest: string;
+  /** `<registryHost>/demo-project/apps/hello:<tag>` */
+  reference: string;
+}
+
+/** Builds both demo images around `nonce`. */
+export async function buildDemoImages(nonce: string): Promise<DemoImage[]> {
+  const base = await makeLayer({ 'app/hello.txt': `hello from streamgate (${nonce})\n` });
+  const run = await makeLayer({ 'app/run.sh': `#!/bin/sh\necho "hello, streamed world (${nonce})"\n` });
+  const repeated = await makeLayer({ 'app/dup.txt': `the same layer twice (${nonce})\n` });
+  return [
+    {
+      label: 'hello:eligible',
+      tag: 'eligible',
+      image: buildImage([base, run], { label: `eligible-${nonce}` }),
+      expect: { streaming: true },
+    },
+    {
+      label: 'hello:dup',
+      tag: 'dup',
+      image: buildImage([repeated, repeated], { label: `dup-${nonce}` }),
+      expect: { streaming: false, reason: 'DUPLICATE_LAYER' },
+    },
+  ];
+}
+
+/**
+ * Pushes the images into the registry stand-in as a client does (blob uploads, then a manifest PUT
+ * by tag), in order.
+ *
+ * @example
+ *   const pushed = await pushDemoImages(endpoints.registry, endpoints.registryHost, await buildDemoImages('r1'));
+ */
+export async function pushDemoImages(
+  registryUrl: string,
+  registryHost: string,
+  images: readonly DemoImage[],
+): Promise<PushedDemoImage[]> {
+  const pusher = new Pusher(registryUrl);
+  const pushed: PushedDemoImage[] = [];
+  for (const demo of images) {
+    const digest = await pusher.pushImage(DEMO_REPOSITORY, demo.image, demo.tag);
+    pushed.push({ ...demo, digest, reference: `${registryHost}/${DEMO_REPOSITORY}:${demo.tag}` });
+  }
+  return pushed;
+}

@@ -1,0 +1,124 @@
+/**
+ * The local stack's sample streamgate config and its endpoints file
+ * (`.streamgate/local-stack.json`), which the demo and scripts read to find a running stack.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { parseConfig, type StreamgateConfigInput } from '../../shared/core/config.js';
+
+export const LOCAL_PROJECT = 'demo-project';
+export const LOCAL_REGISTRY_HOST = 'us-central1-docker.pkg.dev';
+
+/** Topic ids of the local stack (the same roles Terraform creates in the cloud). */
+export const LOCAL_TOPICS = {
+  events: 'streamgate-events',
+  notifications: 'batch-notifications',
+  requests: 'streamgate-requests',
+  gcr: 'gcr',
+} as const;
+
+/** Pull subscription on the events topic that the demo tails. */
+export const EVENTS_TAIL_SUBSCRIPTION = 'streamgate-events-tail';
+
+/** Files of a stack under its state directory (default `<repo>/.streamgate`). */
+export function stackPaths(stateDir: string) {
+  return {
+    stateDir,
+    config: join(stateDir, 'streamgate.config.json'),
+    endpoints: join(stateDir, 'local-stack.json'),
+    logs: join(stateDir, 'logs'),
+  };
+}
+
+/**
+ * The sample config `npm start` runs with: one rule (`apps`) that launches a job for every image
+ * pushed under `us-central1-docker.pkg.dev/demo-project/apps/`, streaming when the image allows.
+ */
+export function sampleConfig(): StreamgateConfigInput {
+  return {
+    project: LOCAL_PROJECT,
+    topics: { ...LOCAL_TOPICS },
+    jobServiceAccount: `jobs@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+    rules: [
+      {
+        name: 'apps',
+        description: 'Run every image pushed to the apps repository once.',
+        image: `${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/apps/**`,
+        streaming: 'auto',
+        template: {
+          container: { entrypoint: '/bin/sh', commands: ['-c', 'echo hello from streamgate'] },
+          labels: { stack: 'local' },
+        },
+      },
+    ],
+    policy: {
+      allowedRepositories: [`${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/apps/**`],
+      allowedRegions: ['us-central1'],
+      allowNonStreamingFallback: true,
+    },
+  };
+}
+
+/** Writes the sample config (validated first, so a broken sample fails here, not in four children). */
+export async function writeSampleConfig(path: string): Promise<void> {
+  const config = sampleConfig();
+  parseConfig(config, 'local stack sample config');
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(config, null, 2) + '\n');
+}
+
+/** A fresh webhook HMAC key for one stack run. */
+export function randomWebhookSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+const HostPort = z.string().regex(/^127\.0\.0\.1:\d{1,5}$/);
+const Url = z.url({ protocol: /^http$/ });
+
+/** `.streamgate/local-stack.json`: where every part of a running stack listens. */
+export const StackEndpointsSchema = z.strictObject({
+  functions: z.strictObject({
+    onImagePush: Url,
+    onJobRequest: Url,
+    webhook: Url,
+    onJobStateChanged: Url,
+  }),
+  batch: HostPort,
+  pubsub: HostPort,
+  artifactRegistry: HostPort,
+  registry: Url,
+  registryHost: z.string().min(1),
+  project: z.string().min(1),
+  topics: z.strictObject({
+    events: z.string().min(1),
+    notifications: z.string().min(1),
+    requests: z.string().min(1),
+    gcr: z.string().min(1),
+  }),
+  webhookSecret: z.string().min(1),
+});
+export type StackEndpoints = z.infer<typeof StackEndpointsSchema>;
+
+export async function writeEndpointsFile(path: string, endpoints: StackEndpoints): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  // 0600: the file holds the webhook secret.
+  await writeFile(path, JSON.stringify(endpoints, null, 2) + '\n', { mode: 0o600 });
+}
+
+/** The endpoints of a running stack, or undefined when the file is missing. Throws when it is malformed. */
+export async function readEndpointsFile(path: string): Promise<StackEndpoints | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return StackEndpointsSchema.parse(JSON.parse(text));
+}
+
+export async function removeEndpointsFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
