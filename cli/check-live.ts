@@ -1,5 +1,18 @@
+/**
+ * `streamgate check IMAGE_REF`: read the image from its registry, gather the repository facts
+ * (bounded), and judge it exactly as a launch would. Same report and exit statuses as `--manifest`;
+ * an image that cannot be read exits 2 with the registry's answer on stderr.
+ */
+import { judge, type EligibilityReport } from '../shared/core/eligibility.js';
+import { Findings } from '../shared/core/eligibility-rules/findings.js';
+import { applyReferenceRules } from '../shared/core/eligibility-rules/reference-rules.js';
+import { isStreamgateError } from '../shared/core/errors.js';
+import { parseImageReference, type ImageReference } from '../shared/core/image-reference.js';
 import type { Platform } from '../shared/core/platform.js';
-import { EXIT, type CliIo } from './io.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+import { createLiveAdapters, type LiveAdapterOptions } from './live-adapters.js';
+import { describeReadFailure } from './read-failure.js';
+import { printReport } from './report.js';
 
 /** What `streamgate check IMAGE_REF` passes to the live check. */
 export interface LiveCheckArgs {
@@ -9,13 +22,69 @@ export interface LiveCheckArgs {
   region?: string;
   json: boolean;
   io: CliIo;
+  /** Per-request registry timeout in ms (`--timeout`). Default 10 s. */
+  timeoutMs?: number;
 }
 
+/** Replaceable defaults (tests): token source, overrides, environment. */
+export type LiveCheckDeps = Omit<LiveAdapterOptions, 'timeoutMs'>;
+
 /**
- * Placeholder: the registry work adds the live path (resolve the image from its registry, then
- * judge it). Until then it says so and exits 2.
+ * Resolves the image live and prints its eligibility report. Returns the exit status: 0 eligible,
+ * 1 ineligible or needs-resolution, 2 when the reference is invalid or the image cannot be read.
+ *
+ * @example
+ *   await checkLive({ imageRef: 'us-central1-docker.pkg.dev/p/r/app:1', platform: DEFAULT_PLATFORM, json: true, io })
  */
-export async function checkLive(args: LiveCheckArgs): Promise<number> {
-  args.io.err('streamgate check: live check not available yet; use --manifest FILE.');
-  return EXIT.usage;
+export async function checkLive(args: LiveCheckArgs, deps: LiveCheckDeps = {}): Promise<number> {
+  const { io } = args;
+  let image: ImageReference;
+  try {
+    image = parseImageReference(args.imageRef);
+  } catch (error) {
+    if (isStreamgateError(error)) throw new UsageError(error.message);
+    throw error;
+  }
+  // Not Artifact Registry: Batch cannot stream it whatever it holds, so nothing is read (and no
+  // Google credential can go to that registry).
+  if (image.registry.kind === 'other') {
+    return printReport(referenceOnlyReport(image, args.region), args.imageRef, args.json, io);
+  }
+
+  const live = createLiveAdapters(io, {
+    ...deps,
+    ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+  });
+  try {
+    let resolved;
+    try {
+      resolved = await live.images.resolve(image, args.platform);
+    } catch (error) {
+      if (!isStreamgateError(error)) throw error;
+      io.err(`streamgate: cannot read ${args.imageRef}: ${await describeReadFailure(error)}`);
+      return EXIT.usage;
+    }
+    const repository = await live.repositoryFacts.facts(image, resolved.digest);
+    const report = judge({
+      manifest: resolved.manifest,
+      digest: resolved.digest,
+      manifests: resolved.manifests,
+      config: resolved.config,
+      platform: args.platform,
+      image,
+      ...(args.region === undefined ? {} : { requestedRegion: args.region }),
+      repository,
+    });
+    const subject = image.digest === undefined ? `${args.imageRef} (${resolved.digest})` : args.imageRef;
+    return printReport(report, subject, args.json, io);
+  } finally {
+    await live.close();
+  }
+}
+
+/** The verdict for a reference whose registry rules streaming out before anything is read. */
+function referenceOnlyReport(image: ImageReference, region: string | undefined): EligibilityReport {
+  const findings = new Findings();
+  applyReferenceRules(image, region, undefined, findings);
+  return { verdict: 'ineligible', reasons: findings.reasons, warnings: findings.warnings };
 }

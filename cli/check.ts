@@ -20,6 +20,8 @@ Options:
   --image REF             with --manifest: also apply the reference rules (Artifact Registry host,
                           image location vs job region, Batch regions)
   --region R              job region to check against the image's location
+  --timeout MS            live check: per-request registry timeout in milliseconds (default 10000);
+                          repository facts are waited for at most 2 s
   --json                  print exactly one JSON object:
                           {"verdict","reasons":[{code,message}],"warnings":[{code,message}],"platformDigest"?,"jobRegion"?}
   -h, --help              this text
@@ -34,6 +36,7 @@ const OPTIONS = {
   platform: { type: 'string' },
   image: { type: 'string' },
   region: { type: 'string' },
+  timeout: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -64,6 +67,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       json: values.json,
       io,
       ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values.timeout === undefined ? {} : { timeoutMs: parseTimeout(values.timeout) }),
     });
   }
   if (positionals.length > 0)
@@ -108,6 +112,14 @@ async function readJson(file: string): Promise<unknown> {
   } catch {
     throw new UsageError(`${file} is not JSON.`);
   }
+}
+
+/** `--timeout MS`: a whole number of milliseconds, 1 ms to 10 minutes. */
+export function parseTimeout(text: string): number {
+  const ms = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(ms >= 1 && ms <= 600_000))
+    throw new UsageError(`--timeout wants milliseconds (1–600000), not "${text}".`);
+  return ms;
 }
 
 /** Turns a StreamgateError from parsing an argument into a usage error (exit 2). */
