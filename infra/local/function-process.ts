@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostMessage } from './function-host.js';
 import { answersOn, PortBusyError, type FunctionName } from './ports.js';
 
@@ -53,7 +54,9 @@ export function hostCommand(root: string): { args: string[]; source: string } {
   const source = compiled
     ? join(dirname(here), '..', '..', 'functions', 'index.js')
     : join(root, 'functions', 'index.ts');
-  return { args: compiled ? [host] : ['--import', 'tsx', host], source };
+  // tsx resolved from here, not from the child's cwd, so any root works.
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { args: compiled ? [host] : ['--import', tsx(), host], source };
 }
 
 /**
