@@ -150,4 +150,14 @@ describe('onImagePush through functions-framework', () => {
     );
     expect(stack.standIns.batch.createCalls()).toBe(before);
   });
+
+  it('throws (500) while Batch is unavailable, then makes exactly one job on redelivery', async () => {
+    const { digest, notice } = await push('apps/flaky', [await makeLayer({ 'f.txt': 'flaky' })], 'v1');
+    stack.standIns.batch.failNext('createJob', 'UNAVAILABLE', 3);
+    const message = { data: notice.data, messageId: notice.messageId };
+    expect((await stack.deliver('onImagePush', message, 'push')).status).toBe(500);
+    expect(jobsFor(digest)).toHaveLength(0);
+    expect((await stack.deliver('onImagePush', message, 'push')).status).toBe(204);
+    expect(jobsFor(digest)).toHaveLength(1);
+  });
 });
