@@ -8,16 +8,20 @@ Usage:
       Judge a manifest file offline (no network).
   streamgate check IMAGE_REF [--platform …] [--region R] [--json]
       Resolve the image live from its registry and judge it.
+  streamgate plan --request FILE [--config FILE] [--json]
+      Show the Batch job a JobRequest would create (the image is read live; nothing is created).
   streamgate demo [--stack FILE] [--timeout SECONDS]
       Push two images into the local stack (\`npm start\`) and print the events they cause.
-  streamgate --help | streamgate check --help | streamgate demo --help
+  streamgate --help | streamgate check --help | streamgate plan --help | streamgate demo --help
 
 Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
+(plan: 0 when a job would be created, 1 when the request would be rejected.)
 (demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   check: runCheck,
+  plan: async (args, io) => (await import('./plan.js')).runPlan(args, io),
   // Loaded on demand: the demo pulls in the local stack and the Pub/Sub client, which `check` never needs.
   demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
 };
