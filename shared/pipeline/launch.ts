@@ -1,5 +1,6 @@
 import { EVENT_TYPES } from '../core/events.js';
 import { launchEventId, rejectionEventId } from '../core/ids.js';
+import { LIMITS } from '../core/limits.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { LaunchRequest, LaunchSource } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
@@ -83,7 +84,7 @@ export async function launch(
       streaming: planned.streaming,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
-      correlationId: request.correlationId,
+      correlationId: eventCorrelationId(request.correlationId),
       created,
       ...(request.rule ? { rule: request.rule } : {}),
     },
@@ -124,8 +125,10 @@ export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Re
     {
       reasons: input.reasons.map((r) => ({ code: r.code, message: r.message.slice(0, 2048) })),
       source: input.source,
-      correlationId: input.correlationId.slice(0, 256),
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      correlationId: eventCorrelationId(input.correlationId),
+      ...(input.idempotencyKey
+        ? { idempotencyKey: input.idempotencyKey.slice(0, LIMITS.idempotencyKeyLength) }
+        : {}),
       ...(input.rule ? { rule: input.rule } : {}),
       ...(input.request !== undefined ? { request: summarizeRequest(input.request) } : {}),
       ...(input.report
@@ -157,6 +160,15 @@ export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Re
     eventId,
     ...(input.report ? { report: input.report } : {}),
   };
+}
+
+/**
+ * Correlation ids can come from Pub/Sub message ids and CloudEvent ids (up to 256 and 512
+ * characters), longer than events allow; a too-long id must not turn a launch or a refusal into
+ * an event-validation failure (a 500 and endless redelivery), so events carry its prefix.
+ */
+function eventCorrelationId(correlationId: string): string {
+  return correlationId.slice(0, LIMITS.correlationIdLength);
 }
 
 function modeOf(request: unknown): 'auto' | 'require' | 'off' {
