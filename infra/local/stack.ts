@@ -208,10 +208,8 @@ async function startStandInsOrExplain(
     pubsub: ports.pubsub,
     artifactRegistry: ports.artifactRegistry,
   };
-  // stdout belongs to the endpoints JSON (npm start) or the events (demo): the stand-ins' own
-  // startup INFO lines must not land there, and only the log level reaches the Batch stand-in.
-  const previousLevel = process.env.STREAMGATE_LOG_LEVEL;
-  process.env.STREAMGATE_LOG_LEVEL = 'WARNING';
+  // stdout belongs to the endpoints JSON (npm start) or the events (demo): the stand-ins log to
+  // the stack's log file instead.
   try {
     return await startStandIns({
       project: LOCAL_PROJECT,
@@ -230,9 +228,6 @@ async function startStandInsOrExplain(
       if (busy) throw new PortBusyError(busy[0], busy[1]);
     }
     throw error;
-  } finally {
-    if (previousLevel === undefined) delete process.env.STREAMGATE_LOG_LEVEL;
-    else process.env.STREAMGATE_LOG_LEVEL = previousLevel;
   }
 }
 

@@ -84,6 +84,7 @@ export async function startStandIns(options: StandInsOptions = {}): Promise<Stan
     const batch = await startBatchStandIn({
       ...options.batch,
       port: ports.batch ?? 0,
+      logger,
       // Batch publishes to whatever topic the job names; like the real service, a missing topic
       // is the job owner's problem, so it is created here rather than failing the notification.
       notify: async (topic, message) => {
