@@ -3,7 +3,13 @@
  * and the Artifact Registry API stand-in for repository facts: the CLI's own client gets a token,
  * facts reach the report, and failures and slow APIs are bounded.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startArtifactRegistryStandIn,
@@ -17,6 +23,7 @@ import { buildImage, makeLayer, Pusher } from '../../helpers/oci-images.js';
 const HOST = 'us-central1-docker.pkg.dev';
 const ACCESS_TOKEN = 'local-access-token';
 const IMAGE = `${HOST}/demo-project/apps/web:v1`;
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface Captured {
   code: number;
@@ -144,6 +151,74 @@ describe('streamgate check IMAGE_REF against the stand-ins (token auth)', () => 
     expect(json.reasons.map((r) => r.code)).toEqual(['NOT_ARTIFACT_REGISTRY']);
     expect(registry.requests).toBe(requestsBefore);
     expect(tokenCalls).toBe(0);
+  });
+
+  it('bin/streamgate gets its Google access token through Application Default Credentials', async () => {
+    // ADC from an external_account credential file whose STS endpoint is a local token exchange
+    // (RFC 8693): google-auth-library does the real exchange, and the STS access token is what the
+    // registry stand-in accepts. No injected token source: this is the CLI's own default.
+    const exchanges: string[] = [];
+    const sts = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        exchanges.push(new URLSearchParams(body).get('subject_token') ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            access_token: ACCESS_TOKEN,
+            issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+            token_type: 'Bearer',
+            expires_in: 3600,
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'streamgate-adc-'));
+    try {
+      const stsPort = (sts.address() as { port: number }).port;
+      await writeFile(join(dir, 'subject.jwt'), 'local-subject-token');
+      await writeFile(
+        join(dir, 'adc.json'),
+        JSON.stringify({
+          type: 'external_account',
+          audience:
+            '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/local',
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          token_url: `http://127.0.0.1:${stsPort}/v1/token`,
+          credential_source: { file: join(dir, 'subject.jwt') },
+        }),
+      );
+      const tokensBefore = registry.tokenRequests;
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'adc.json'),
+        STREAMGATE_REGISTRY_OVERRIDES: `${HOST}=${registry.url}`,
+        ARTIFACT_REGISTRY_API_ENDPOINT: ar.address,
+        SERVICE_USAGE_API_ENDPOINT: ar.address,
+        METADATA_SERVER_DETECTION: 'none',
+      };
+      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['bin/streamgate', 'check', IMAGE, '--json'],
+          { cwd: ROOT, env, timeout: 25_000 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+              stdout,
+              stderr,
+            }),
+        );
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { verdict: string }).verdict).toBe('eligible');
+      expect(exchanges).toContain('local-subject-token');
+      expect(registry.tokenRequests).toBeGreaterThan(tokensBefore);
+    } finally {
+      await new Promise<void>((resolve) => sts.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('an Artifact Registry API that never answers costs at most the facts deadline', async () => {
