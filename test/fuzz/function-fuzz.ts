@@ -65,6 +65,7 @@ export interface Observation {
   body: string;
   /** functions-framework's `function-execution-status` header: `error` means streamgate threw. */
   executionStatus?: string;
+  contentType: string;
 }
 
 /** Runs one call and reports what it did. Calls must not overlap (events are attributed by time). */
@@ -80,6 +81,7 @@ export async function observe(stack: Stack, call: () => Promise<Response>): Prom
   return {
     status: response.status,
     ...(executionStatus ? { executionStatus } : {}),
+    contentType: response.headers.get('content-type') ?? '',
     createCalls: batch.createCalls() - createsBefore,
     batchCalls: batch.createCalls() + batch.callCount('getJob') - batchBefore,
     events: published.map((m) => fromPubsubMessage({ data: m.data, attributes: m.attributes })),
@@ -160,7 +162,7 @@ export interface RawCase {
 
 export const deliveries: fc.Arbitrary<Delivery> = fc.constantFrom('structured', 'binary', 'push');
 
-const headerValue = nastyString.map((s) => s.replace(/[^\x20-\x7e]/g, '').slice(0, 200));
+export const headerValue = nastyString.map((s) => s.replace(/[^\x20-\x7e]/g, '').slice(0, 200));
 
 /** Garbage requests to a CloudEvent function: random bodies, content types, ce- headers, paths. */
 export function rawCases(extraBodies: fc.Arbitrary<Json> = junkJson): fc.Arbitrary<RawCase> {
