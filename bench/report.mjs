@@ -1,0 +1,245 @@
+/**
+ * Pure report math for the benchmark: medians, percentiles, ratios against the baselines measured
+ * in the same run, goal verdicts and the human table. No I/O and no clock, so it is unit tested
+ * (test/unit/bench-report.test.ts) without running anything.
+ */
+
+/** The goals `npm run bench` checks (docs/performance.md explains each). */
+export const GOALS = Object.freeze({
+  coldStartRatio: 1.2,
+  firstEventRatio: 1.1,
+  peakRssMiB: 256,
+  cpuMsPerPushEvent: 5,
+});
+
+/** The concurrency whose numbers are the headline `rps`/`p50Ms`/`p99Ms` fields. */
+export const HEADLINE_CONCURRENCY = 80;
+
+/**
+ * Median of finite numbers (mean of the middle two for an even count); null when there are none.
+ *
+ * @example median([3, 1, 2]) // 2
+ */
+export function median(values) {
+  const sorted = finiteSorted(values);
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Nearest-rank percentile (p in (0, 100]); null when there are no values.
+ *
+ * @example percentile([1, 2, 3, 4], 50) // 2
+ */
+export function percentile(values, p) {
+  const sorted = finiteSorted(values);
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((Math.min(100, Math.max(p, 0)) / 100) * sorted.length);
+  return sorted[Math.max(0, rank - 1)];
+}
+
+/** `ours / base`, rounded to 2 decimals; null when either is missing or the base is not positive. */
+export function ratio(ours, base) {
+  if (!isNum(ours) || !isNum(base) || base <= 0) return null;
+  return round(ours / base, 2);
+}
+
+/** Rounds to `digits` decimals, keeping null as null. */
+export function round(value, digits = 1) {
+  if (!isNum(value)) return null;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/**
+ * Summarises one load run from its raw latencies (ms) and wall time (ms).
+ *
+ * @example summarizeLoad({ latenciesMs: [1, 2, 3], wallMs: 1000, errors: 0 }) // { count: 3, rps: 3, … }
+ */
+export function summarizeLoad({ latenciesMs, wallMs, errors = 0 }) {
+  const count = latenciesMs.length;
+  return {
+    count,
+    errors,
+    rps: wallMs > 0 ? round((count * 1000) / wallMs, 0) : null,
+    p50Ms: round(percentile(latenciesMs, 50), 2),
+    p99Ms: round(percentile(latenciesMs, 99), 2),
+  };
+}
+
+/**
+ * Turns raw measurements into the published JSON report.
+ *
+ * Raw shape: `{ helloWorld: { listenMs[], firstEventMs[], loads: { [c]: load } },
+ *   floors: { [fn]: { listenMs[], firstEventMs[] } },
+ *   functions: { [fn]: { listenMs[], firstEventMs[], loads?: { [c]: load }, cpuMsPerEvent?, peakRssMiB? } } }`
+ * where `load` is a `summarizeLoad` result.
+ */
+export function buildReport(raw) {
+  const hello = raw.helloWorld;
+  const helloListen = median(hello.listenMs);
+  const helloLoads = hello.loads ?? {};
+  const helloHeadline = helloLoads[HEADLINE_CONCURRENCY] ?? {};
+  const floors = {};
+  for (const [name, floor] of Object.entries(raw.floors ?? {})) {
+    floors[name] = {
+      listenMs: round(median(floor.listenMs)),
+      firstEventMs: round(median(floor.firstEventMs)),
+    };
+  }
+  const functions = {};
+  for (const [name, fn] of Object.entries(raw.functions ?? {})) {
+    const listenMs = median(fn.listenMs);
+    const firstEventMs = median(fn.firstEventMs);
+    const loads = {};
+    for (const [c, load] of Object.entries(fn.loads ?? {})) {
+      loads[c] = { ...load, rpsRatio: ratio(load.rps, helloLoads[c]?.rps) };
+    }
+    const headline = loads[HEADLINE_CONCURRENCY] ?? {};
+    functions[name] = {
+      listenMs: round(listenMs),
+      coldStartRatio: ratio(listenMs, helloListen),
+      firstEventMs: round(firstEventMs),
+      firstEventRatio: ratio(firstEventMs, floors[name]?.firstEventMs),
+      rps: headline.rps ?? null,
+      rpsRatio: headline.rpsRatio ?? null,
+      p50Ms: headline.p50Ms ?? null,
+      p99Ms: headline.p99Ms ?? null,
+      cpuMsPerEvent: round(fn.cpuMsPerEvent ?? null, 2),
+      peakRssMiB: round(fn.peakRssMiB ?? null, 1),
+      loads,
+    };
+  }
+  return {
+    baseline: {
+      helloWorld: {
+        listenMs: round(helloListen),
+        firstEventMs: round(median(hello.firstEventMs)),
+        rps: helloHeadline.rps ?? null,
+        p50Ms: helloHeadline.p50Ms ?? null,
+        p99Ms: helloHeadline.p99Ms ?? null,
+        loads: helloLoads,
+      },
+      floors,
+    },
+    functions,
+  };
+}
+
+/**
+ * The goal verdicts for a report: one row per goal and function that has the number. A missing
+ * number is a MISS (the bench failed to measure it), never a silent pass.
+ */
+export function evaluateGoals(report) {
+  const rows = [];
+  const check = (goal, fn, value, limit) =>
+    rows.push({ goal, function: fn, value, limit, pass: isNum(value) && value <= limit });
+  for (const [name, fn] of Object.entries(report.functions)) {
+    check('time to listening / hello-world', name, fn.coldStartRatio, GOALS.coldStartRatio);
+    check('time to first 2xx / floor', name, fn.firstEventRatio, GOALS.firstEventRatio);
+    if (Object.keys(fn.loads ?? {}).length > 0) {
+      check(`peak RSS MiB at c=${HEADLINE_CONCURRENCY}`, name, fn.peakRssMiB, GOALS.peakRssMiB);
+    }
+  }
+  const push = report.functions.onImagePush;
+  if (push && Object.keys(push.loads ?? {}).length > 0) {
+    check(
+      'CPU ms per push event (cached manifest)',
+      'onImagePush',
+      push.cpuMsPerEvent,
+      GOALS.cpuMsPerPushEvent,
+    );
+  }
+  return rows;
+}
+
+/** The human report: baselines, per-function table, load table and goal verdicts. */
+export function formatReport(report) {
+  const lines = [];
+  const hello = report.baseline.helloWorld;
+  lines.push('Baselines (medians, same run, same machine)');
+  lines.push(
+    table(
+      ['baseline', 'listen ms', 'first 2xx ms'],
+      [
+        ['hello-world', fmt(hello.listenMs), fmt(hello.firstEventMs)],
+        ...Object.entries(report.baseline.floors).map(([name, f]) => [
+          `floor ${name}`,
+          fmt(f.listenMs),
+          fmt(f.firstEventMs),
+        ]),
+      ],
+    ),
+  );
+  lines.push('', 'Cold start (medians)');
+  lines.push(
+    table(
+      ['function', 'listen ms', 'x hello', 'first 2xx ms', 'x floor'],
+      Object.entries(report.functions).map(([name, f]) => [
+        name,
+        fmt(f.listenMs),
+        fmt(f.coldStartRatio),
+        fmt(f.firstEventMs),
+        fmt(f.firstEventRatio),
+      ]),
+    ),
+  );
+  const loadRows = [];
+  for (const [c, load] of Object.entries(hello.loads ?? {})) {
+    loadRows.push(['hello-world', c, fmt(load.rps), '1', fmt(load.p50Ms), fmt(load.p99Ms), '', '']);
+  }
+  for (const [name, f] of Object.entries(report.functions)) {
+    for (const [c, load] of Object.entries(f.loads ?? {})) {
+      const headline = Number(c) === HEADLINE_CONCURRENCY;
+      loadRows.push([
+        name,
+        c,
+        fmt(load.rps),
+        fmt(load.rpsRatio),
+        fmt(load.p50Ms),
+        fmt(load.p99Ms),
+        headline ? fmt(f.cpuMsPerEvent) : '',
+        headline ? fmt(f.peakRssMiB) : '',
+      ]);
+    }
+  }
+  if (loadRows.length > 0) {
+    lines.push('', 'Warm load');
+    lines.push(
+      table(
+        ['target', 'conc', 'rps', 'x hello', 'p50 ms', 'p99 ms', 'CPU ms/event', 'peak RSS MiB'],
+        loadRows,
+      ),
+    );
+  }
+  lines.push('', 'Goals');
+  for (const row of evaluateGoals(report)) {
+    lines.push(
+      `${row.pass ? 'PASS' : 'MISS'}  ${row.function}: ${row.goal} = ${fmt(row.value)} (goal <= ${row.limit})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A plain-text table with right-aligned numeric columns. */
+export function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])))
+      .join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function fmt(value) {
+  return isNum(value) ? String(value) : '-';
+}
+
+function isNum(value) {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function finiteSorted(values) {
+  return (values ?? []).filter(isNum).sort((a, b) => a - b);
+}
