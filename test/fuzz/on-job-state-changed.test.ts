@@ -60,15 +60,13 @@ afterAll(async () => {
 });
 
 const toMessage = (parts: fc.Arbitrary<NotificationParts>): fc.Arbitrary<Case> =>
-  fc
-    .record({ how: deliveries, parts, longId: fc.boolean() })
-    .map(({ how, parts: p, longId }) => ({
-      kind: 'message' as const,
-      how,
-      data: Buffer.from(p.text),
-      attributes: p.attributes,
-      longId,
-    }));
+  fc.record({ how: deliveries, parts, longId: fc.boolean() }).map(({ how, parts: p, longId }) => ({
+    kind: 'message' as const,
+    how,
+    data: Buffer.from(p.text),
+    attributes: p.attributes,
+    longId,
+  }));
 
 describe('fuzz: onJobStateChanged', () => {
   it(

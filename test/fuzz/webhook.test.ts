@@ -167,7 +167,7 @@ describe('fuzz: webhook', () => {
             fetch(`${fuzz.stack.urls.webhook}${c.path}`, {
               method: c.method,
               headers,
-              ...(hasBody ? { body: c.body } : {}),
+              ...(hasBody ? { body: new Uint8Array(c.body) } : {}),
               signal: AbortSignal.timeout(20_000),
             }),
           );
