@@ -184,3 +184,24 @@ describe('fuzz: Pub/Sub envelope decoder', () => {
     fuzzTimeoutMs(30_000),
   );
 });
+
+describe('envelope regressions', () => {
+  it('keeps an attribute named __proto__ (zod records dropped it) without touching the prototype', () => {
+    const push = JSON.parse(
+      '{"message":{"data":"","messageId":"1","attributes":{"__proto__":"x","a":"b"}},"subscription":"s"}',
+    ) as unknown;
+    const result = decodePubsubEvent(push);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(Object.keys(result.message.attributes).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(result.message.attributes, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(result.message.attributes)).toBe(Object.prototype);
+    // A non-string __proto__ is dropped like zod would refuse any other non-string value.
+    const bad = JSON.parse(
+      '{"message":{"messageId":"1","attributes":{"__proto__":{"polluted":true}}}}',
+    ) as unknown;
+    const decoded = decodePubsubEvent(bad);
+    if (decoded.ok) expect(Object.keys(decoded.message.attributes)).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -33,7 +33,8 @@ export type EnvelopeResult =
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024; // Pub/Sub's own message size limit.
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
-const AttributesSchema = z.record(z.string().max(1024), z.string().max(1024 * 1024));
+const MAX_ATTRIBUTE_VALUE = 1024 * 1024;
+const AttributesSchema = z.record(z.string().max(1024), z.string().max(MAX_ATTRIBUTE_VALUE));
 
 const MessageSchema = z
   .looseObject({
@@ -125,7 +126,7 @@ export function decodePubsubEvent(event: unknown): EnvelopeResult {
     message: {
       messageId,
       data: Buffer.from(message.data ?? '', 'base64'),
-      attributes: { ...(message.attributes ?? {}) },
+      attributes: ownAttributes(candidate, message.attributes),
       ...(publishTime ? { publishTime } : {}),
       ...(orderingKey ? { orderingKey } : {}),
       ...(deliveryAttempt !== undefined ? { deliveryAttempt } : {}),
@@ -133,6 +134,30 @@ export function decodePubsubEvent(event: unknown): EnvelopeResult {
       ...(subscription ? { subscription } : {}),
     },
   };
+}
+
+/**
+ * The attributes as sent. zod rebuilds records by assignment, which drops a `__proto__` key (a legal
+ * Pub/Sub attribute name) without validating it, so that one entry is copied from the input when
+ * it is a string within the limit; every other entry is zod's.
+ */
+function ownAttributes(
+  candidate: unknown,
+  parsed: Record<string, string> | null | undefined,
+): Record<string, string> {
+  const attributes: Record<string, string> = { ...(parsed ?? {}) };
+  const raw = (candidate as { message?: { attributes?: unknown } }).message?.attributes;
+  if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, '__proto__')) {
+    const value = (raw as Record<string, unknown>)['__proto__'];
+    if (typeof value === 'string' && value.length <= MAX_ATTRIBUTE_VALUE)
+      Object.defineProperty(attributes, '__proto__', {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return attributes;
 }
 
 /**
