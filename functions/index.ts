@@ -1,18 +1,24 @@
 /**
- * The Cloud Functions entry points. Terraform deploys each by the name registered here. Imports
- * stay light: the Google clients load lazily, and `warmUp` starts them once the framework listens.
+ * The Cloud Functions entry points. Terraform deploys each by the name registered here.
+ *
+ * This module imports nothing but functions-framework: each function's code (and zod, the
+ * schemas, the adapters) is imported on its first call, or earlier by the warm-up that starts once
+ * the framework listens. Measured (docs/performance.md): importing everything up front made time
+ * to listening ~1.5x a hello-world function.
  */
 import * as functionsFramework from '@google-cloud/functions-framework';
-import { onImagePush } from './on-image-push.js';
-import { onJobRequest } from './on-job-request.js';
-import { onJobStateChanged } from './on-job-state-changed.js';
-import { warmUp } from './runtime.js';
-import { webhook } from './webhook.js';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { loaders, scheduleWarmUp } from './warm-up.js';
 
-functionsFramework.cloudEvent('onImagePush', onImagePush);
-functionsFramework.cloudEvent('onJobRequest', onJobRequest);
-functionsFramework.cloudEvent('onJobStateChanged', onJobStateChanged);
-functionsFramework.http('webhook', webhook);
+functionsFramework.cloudEvent('onImagePush', async (event: CloudEvent<unknown>) =>
+  (await loaders.onImagePush())(event),
+);
+functionsFramework.cloudEvent('onJobRequest', async (event: CloudEvent<unknown>) =>
+  (await loaders.onJobRequest())(event),
+);
+functionsFramework.cloudEvent('onJobStateChanged', async (event: CloudEvent<unknown>) =>
+  (await loaders.onJobStateChanged())(event),
+);
+functionsFramework.http('webhook', async (req, res) => (await loaders.webhook())(req, res));
 
-// After the current tick, so functions-framework is already listening when the clients load.
-setTimeout(() => void warmUp(), 0).unref();
+scheduleWarmUp();

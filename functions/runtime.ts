@@ -22,9 +22,14 @@ export type Runtime = PipelineDeps & {
   webhookSecrets: string[];
 };
 
+/** The clients `warmUp` can start: Batch, the events publisher, Artifact Registry + Service Usage. */
+export type WarmClient = 'batch' | 'events' | 'repositoryFacts';
+
+const ALL_CLIENTS: readonly WarmClient[] = ['repositoryFacts', 'batch', 'events'];
+
 interface Built {
   runtime: Runtime;
-  warmUp(): void;
+  warmUp(clients: readonly WarmClient[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,10 +67,14 @@ async function build(): Promise<Built> {
   };
   return {
     runtime,
-    warmUp() {
+    async warmUp(clients) {
+      const start: Record<WarmClient, () => Promise<unknown>> = {
+        batch: () => batch.warmUp(),
+        events: () => events.warmUp(),
+        repositoryFacts: () => repositoryFacts.warmUp(),
+      };
       // Failures here resurface (and are handled) on the first real call.
-      batch.warmUp().catch(() => undefined);
-      events.warmUp().catch(() => undefined);
+      await Promise.all(clients.map((name) => start[name]().catch(() => undefined)));
     },
     async close() {
       await Promise.allSettled([batch.close(), events.close(), repositoryFacts.close()]);
@@ -105,12 +114,16 @@ function reportConfigError(error: unknown): void {
 }
 
 /**
- * Starts loading the Google clients (Batch, Pub/Sub) without waiting for them, so the first
- * invocation does not pay for the import. Safe to call more than once; never throws.
+ * Loads and constructs the given Google clients (default: all of them), so the first invocation
+ * does not pay for the import. Resolves once they are ready; safe to call more than once; never
+ * throws.
+ *
+ * @example
+ *   await warmUp(['batch', 'events']); // what onJobStateChanged uses
  */
-export function warmUp(): Promise<void> {
+export function warmUp(clients: readonly WarmClient[] = ALL_CLIENTS): Promise<void> {
   return built().then(
-    (b) => b.warmUp(),
+    (b) => b.warmUp(clients),
     () => undefined,
   );
 }

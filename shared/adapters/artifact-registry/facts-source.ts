@@ -42,6 +42,8 @@ export interface ArtifactRegistryFactsOptions {
 
 /** A `RepositoryFactsSource` that can also release its gRPC channels (local stack, tests). */
 export interface ArtifactRegistryFactsSource extends RepositoryFactsSource {
+  /** Loads and constructs both clients without calling them (cold-start warm-up). */
+  warmUp(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,8 @@ export function createArtifactRegistryFactsSource(
       timeoutMs: timeout,
       logger,
     }),
+    // One after the other: module loading is synchronous work, and Service Usage is asked first.
+    warmUp: async (): Promise<unknown> => [await suClient(), await arClient()],
     async close(): Promise<void> {
       await Promise.all([arClient.close(), suClient.close()]);
     },

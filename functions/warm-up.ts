@@ -1,0 +1,86 @@
+/**
+ * Lazy loading of the functions' code and the warm-up that starts it early. Kept free of static
+ * imports beyond types, so `functions/index.ts` stays as cheap to import as a hello-world.
+ */
+import type { onImagePush } from './on-image-push.js';
+import type { onJobRequest } from './on-job-request.js';
+import type { onJobStateChanged } from './on-job-state-changed.js';
+import type { WarmClient } from './runtime.js';
+import type { webhook } from './webhook.js';
+
+export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    // A failed import is retried on the next call rather than cached.
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** Each function's implementation, imported on first use and reused afterwards. */
+export const loaders = {
+  onImagePush: once(
+    async (): Promise<typeof onImagePush> => (await import('./on-image-push.js')).onImagePush,
+  ),
+  onJobRequest: once(
+    async (): Promise<typeof onJobRequest> => (await import('./on-job-request.js')).onJobRequest,
+  ),
+  onJobStateChanged: once(
+    async (): Promise<typeof onJobStateChanged> =>
+      (await import('./on-job-state-changed.js')).onJobStateChanged,
+  ),
+  webhook: once(async (): Promise<typeof webhook> => (await import('./webhook.js')).webhook),
+} satisfies Record<FunctionName, () => Promise<unknown>>;
+
+/**
+ * The Google clients each function calls. onJobStateChanged never reads the registry or
+ * Artifact Registry, so it must not pay for those clients.
+ */
+export const CLIENTS_BY_FUNCTION: Record<FunctionName, readonly WarmClient[]> = {
+  onImagePush: ['repositoryFacts', 'batch', 'events'],
+  onJobRequest: ['repositoryFacts', 'batch', 'events'],
+  webhook: ['repositoryFacts', 'batch', 'events'],
+  onJobStateChanged: ['batch', 'events'],
+};
+
+/**
+ * The function this process serves: `FUNCTION_TARGET` (set by Cloud Functions / Cloud Run and read
+ * by functions-framework), else its `--target=` flag. Undefined in tests that serve all four.
+ */
+export function servedFunction(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv,
+): FunctionName | undefined {
+  const flag = argv.find((arg) => arg.startsWith('--target='))?.slice('--target='.length);
+  const target = env.FUNCTION_TARGET ?? flag;
+  return target !== undefined && target in loaders ? (target as FunctionName) : undefined;
+}
+
+/**
+ * Imports the served function's code, then starts its clients; never throws (failures resurface
+ * on the first call). With no known target, warms all four functions and every client.
+ */
+export async function warmUp(target: FunctionName | undefined = servedFunction()): Promise<void> {
+  try {
+    const names = target ? [target] : (Object.keys(loaders) as FunctionName[]);
+    await Promise.all(names.map((name) => loaders[name]()));
+    const runtime = await import('./runtime.js');
+    const clients = new Set(names.flatMap((name) => CLIENTS_BY_FUNCTION[name]));
+    await runtime.warmUp([...clients]);
+  } catch {
+    // Nothing to do here: the first invocation reports the failure properly.
+  }
+}
+
+/**
+ * Starts `warmUp` right after the current tick: functions-framework binds its port in the same
+ * tick it loads us, so the warm-up runs once the server already listens.
+ */
+export function scheduleWarmUp(): void {
+  setTimeout(() => void warmUp(), 0).unref();
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildReport,
+  evaluateGoals,
+  formatReport,
+  GOALS,
+  median,
+  percentile,
+  ratio,
+  summarizeLoad,
+  type RawMeasurements,
+} from '../../bench/report.mjs';
+
+function raw(overrides: Partial<RawMeasurements> = {}): RawMeasurements {
+  return {
+    helloWorld: {
+      listenMs: [200, 220, 210],
+      firstEventMs: [230, 250, 240],
+      loads: {
+        '1': { count: 1000, errors: 0, rps: 1000, p50Ms: 1, p99Ms: 3 },
+        '80': { count: 4000, errors: 0, rps: 2000, p50Ms: 40, p99Ms: 90 },
+      },
+    },
+    floors: {
+      onImagePush: { listenMs: [210, 215, 205], firstEventMs: [1000, 1100, 900] },
+      onJobStateChanged: { listenMs: [210], firstEventMs: [800] },
+    },
+    functions: {
+      onImagePush: {
+        listenMs: [230, 250, 240],
+        firstEventMs: [1050, 1000, 1100],
+        loads: {
+          '1': { count: 100, errors: 0, rps: 100, p50Ms: 10, p99Ms: 20 },
+          '80': { count: 500, errors: 2, rps: 500, p50Ms: 150, p99Ms: 400 },
+        },
+        cpuMsPerEvent: 3.456,
+        peakRssMiB: 200.04,
+      },
+      onJobStateChanged: { listenMs: [300], firstEventMs: [1000] },
+    },
+    ...overrides,
+  };
+}
+
+describe('bench statistics', () => {
+  it('takes medians of odd and even counts and ignores non-numbers', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([Number.NaN, 5])).toBe(5);
+    expect(median([])).toBeNull();
+  });
+
+  it('uses nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  it('divides ours by the base and refuses a missing or zero base', () => {
+    expect(ratio(330, 300)).toBe(1.1);
+    expect(ratio(1, 3)).toBe(0.33);
+    expect(ratio(5, 0)).toBeNull();
+    expect(ratio(null, 10)).toBeNull();
+    expect(ratio(10, undefined)).toBeNull();
+  });
+
+  it('summarises a load run into rps and latency percentiles', () => {
+    const summary = summarizeLoad({ latenciesMs: [4, 1, 3, 2], wallMs: 2000, errors: 1 });
+    expect(summary).toEqual({ count: 4, errors: 1, rps: 2, p50Ms: 2, p99Ms: 4 });
+    expect(summarizeLoad({ latenciesMs: [], wallMs: 0 }).rps).toBeNull();
+  });
+});
+
+describe('buildReport', () => {
+  const report = buildReport(raw());
+
+  it('reports baselines as medians', () => {
+    expect(report.baseline.helloWorld).toMatchObject({ listenMs: 210, firstEventMs: 240, rps: 2000 });
+    expect(report.baseline.floors.onImagePush).toEqual({ listenMs: 210, firstEventMs: 1000 });
+  });
+
+  it('divides cold start by hello-world and the first event by the same function floor', () => {
+    const push = report.functions.onImagePush!;
+    expect(push.listenMs).toBe(240);
+    expect(push.coldStartRatio).toBe(ratio(240, 210));
+    expect(push.firstEventMs).toBe(1050);
+    expect(push.firstEventRatio).toBe(1.05);
+    // onJobStateChanged is divided by its own (cheaper) floor, not onImagePush's.
+    expect(report.functions.onJobStateChanged!.firstEventRatio).toBe(1.25);
+  });
+
+  it('compares throughput with hello-world at the same concurrency and heads with c=80', () => {
+    const push = report.functions.onImagePush!;
+    expect(push.loads['1']!.rpsRatio).toBe(0.1);
+    expect(push.loads['80']!.rpsRatio).toBe(0.25);
+    expect(push).toMatchObject({ rps: 500, rpsRatio: 0.25, p50Ms: 150, p99Ms: 400 });
+    expect(push.cpuMsPerEvent).toBe(3.46);
+    expect(push.peakRssMiB).toBe(200);
+  });
+
+  it('leaves load fields null for a function that was not loaded', () => {
+    expect(report.functions.onJobStateChanged).toMatchObject({
+      rps: null,
+      rpsRatio: null,
+      cpuMsPerEvent: null,
+      peakRssMiB: null,
+    });
+  });
+
+  it('serialises to one JSON line with the documented keys', () => {
+    const line = JSON.stringify(report);
+    expect(line).not.toContain('\n');
+    expect(Object.keys(JSON.parse(line))).toEqual(['baseline', 'functions']);
+    expect(Object.keys(report.functions.onImagePush!)).toEqual(
+      expect.arrayContaining([
+        'listenMs',
+        'coldStartRatio',
+        'firstEventMs',
+        'firstEventRatio',
+        'rps',
+        'rpsRatio',
+        'p50Ms',
+        'p99Ms',
+        'cpuMsPerEvent',
+        'peakRssMiB',
+      ]),
+    );
+  });
+});
+
+describe('goals', () => {
+  it('passes and misses each goal against its limit', () => {
+    const rows = evaluateGoals(buildReport(raw()));
+    const row = (fn: string, goal: string) => rows.find((r) => r.function === fn && r.goal.startsWith(goal));
+    expect(row('onImagePush', 'time to listening')).toMatchObject({
+      pass: true,
+      limit: GOALS.coldStartRatio,
+    });
+    expect(row('onImagePush', 'time to first 2xx')).toMatchObject({ value: 1.05, pass: true });
+    expect(row('onJobStateChanged', 'time to listening')).toMatchObject({ pass: false });
+    expect(row('onJobStateChanged', 'time to first 2xx')).toMatchObject({ value: 1.25, pass: false });
+    expect(row('onImagePush', 'peak RSS')).toMatchObject({ value: 200, pass: true });
+    expect(row('onImagePush', 'CPU ms per push event')).toMatchObject({ value: 3.46, pass: true });
+    // No load was run for onJobStateChanged, so it has no RSS goal row at all.
+    expect(row('onJobStateChanged', 'peak RSS')).toBeUndefined();
+  });
+
+  it('counts a missing number as a miss', () => {
+    const measured = raw();
+    measured.floors = {};
+    const rows = evaluateGoals(buildReport(measured));
+    const firstEvent = rows.filter((r) => r.goal.startsWith('time to first 2xx'));
+    expect(firstEvent.length).toBeGreaterThan(0);
+    expect(firstEvent.every((r) => r.value === null && !r.pass)).toBe(true);
+  });
+
+  it('prints PASS/MISS lines with the numbers in the human report', () => {
+    const text = formatReport(buildReport(raw()));
+    expect(text).toContain('PASS  onImagePush: time to first 2xx / floor = 1.05 (goal <= 1.1)');
+    expect(text).toContain('MISS  onJobStateChanged: time to first 2xx / floor = 1.25 (goal <= 1.1)');
+    expect(text).toMatch(/onImagePush\s+80\s+500\s+0\.25\s+150\s+400\s+3\.46\s+200/);
+  });
+});
