@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { jobDefaultsFor } from '../shared/core/config.js';
-import { isStreamgateError } from '../shared/core/errors.js';
+import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
 import {
   CorrelationIdSchema,
@@ -249,6 +249,18 @@ async function postJob(
   let request: LaunchRequest;
   try {
     const parsed = parseJobRequest(json);
+    if (
+      keyHeader !== undefined &&
+      parsed.idempotencyKey !== undefined &&
+      parsed.idempotencyKey !== keyHeader
+    ) {
+      // Two different keys for one request: guessing which one the caller meant could launch twice.
+      throw new StreamgateError(
+        'INVALID_REQUEST',
+        "The Idempotency-Key header and the body's idempotencyKey differ; send one of them, or the same value in both.",
+        { kind: 'permanent' },
+      );
+    }
     request = toLaunchRequest(parsed, {
       source: 'webhook',
       idempotencyKey: keyHeader ?? randomUUID(),

@@ -106,15 +106,18 @@ export async function handleJobNotification(
     return { status: 'published', eventId, state: note.NewJobState };
   }
 
-  // The notification's state wins: a later GetJob may already show a newer state.
-  const state = note.NewJobState as TerminalJobState;
+  // Batch's own record wins once it is terminal (a terminal state never changes), so duplicate or
+  // garbled notifications for one job agree on the state, the uid and therefore the event id.
+  const recorded = String(job.status?.state ?? '');
+  const state = (TERMINAL.has(recorded) ? recorded : note.NewJobState) as TerminalJobState;
+  const jobUid = job.uid || note.JobUID;
   const tasks = await deps.batch.listTasks(job.name ?? note.JobName);
   const eventId = await publishEvent(
     deps,
     EVENT_TYPES.completed,
     {
       jobName,
-      jobUid: note.JobUID,
+      jobUid,
       region,
       state,
       ...(runDurationSeconds(job) !== undefined ? { runDurationSeconds: runDurationSeconds(job) } : {}),
@@ -125,7 +128,7 @@ export async function handleJobNotification(
       correlationId,
       ...(labels.source ? { source: labels.source } : {}),
     },
-    completionEventId(note.JobUID, state),
+    completionEventId(jobUid, state),
     jobName,
   );
   log.info('job completed', { jobName, state, correlationId, eventId });

@@ -61,6 +61,42 @@ describe('onJobStateChanged through functions-framework', () => {
     });
   });
 
+  it("reports Batch's recorded terminal state and uid, even when a notification says otherwise", async () => {
+    const request = JSON.stringify({
+      apiVersion: 'streamgate/v1',
+      image: `${REGISTRY_HOST}/${PROJECT}/apps/finisher:v1`,
+      correlationId: 'garbled-corr',
+    });
+    expect((await stack.deliver('onJobRequest', { data: request, messageId: 'garbled-1' })).status).toBe(204);
+    const [launched] = stack
+      .events(EVENT_TYPES.launched)
+      .filter((e) => e.data.idempotencyKey === 'garbled-1');
+    const note = await stack.standIns.pubsub.waitFor(
+      NOTIFICATIONS,
+      (m) =>
+        m.attributes.NewJobState === 'SUCCEEDED' &&
+        m.attributes.JobName?.endsWith(`/jobs/${launched!.data.jobId}`) === true,
+      10_000,
+    );
+    // A garbled duplicate: wrong terminal state and uid in the attributes.
+    const garbled = { ...note.attributes, NewJobState: 'FAILED', JobUID: 'not-the-real-uid' };
+    for (const attributes of [note.attributes, garbled]) {
+      const res = await stack.deliver(
+        'onJobStateChanged',
+        { data: note.data, attributes, messageId: 'g' },
+        'push',
+      );
+      expect(res.status).toBe(204);
+    }
+    const events = completed(launched!.data.jobName);
+    expect(events).toHaveLength(2);
+    expect(new Set(events.map((e) => e.id)).size).toBe(1);
+    expect(events.map((e) => [e.data.state, e.data.jobUid])).toEqual([
+      ['SUCCEEDED', note.attributes.JobUID],
+      ['SUCCEEDED', note.attributes.JobUID],
+    ]);
+  });
+
   it('ignores a job streamgate did not create', async () => {
     const { BatchServiceClient } = await import('@google-cloud/batch');
     const client = new BatchServiceClient({

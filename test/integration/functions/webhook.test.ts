@@ -141,6 +141,13 @@ describe('webhook through functions-framework', () => {
       });
       await expectProblem(res, 400, 'INVALID_REQUEST');
     });
+    it('answers 400 when the Idempotency-Key header and the body key differ', async () => {
+      const res = await stack.webhook('/jobs', request({ idempotencyKey: 'body-key' }), {
+        headers: { 'Idempotency-Key': 'header-key' },
+      });
+      const body = await expectProblem(res, 400, 'INVALID_REQUEST');
+      expect(body.detail).toContain('Idempotency-Key');
+    });
     it('answers 403 for a policy violation', async () => {
       const res = await stack.webhook(
         '/jobs',
