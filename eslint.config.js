@@ -28,16 +28,29 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', '!node:crypto', 'fs', 'http', 'https', 'net', 'child_process'], message: 'shared/core is pure: no I/O (hashing with node:crypto is allowed).' },
-            { group: ['@google-cloud/*', '@grpc/*', 'google-auth-library'], message: 'shared/core never imports an SDK.' },
-            { group: ['**/adapters/**', '**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'], message: 'shared/core imports only shared/core.' },
+            {
+              group: ['node:*', '!node:crypto', 'fs', 'http', 'https', 'net', 'child_process'],
+              message: 'shared/core is pure: no I/O (hashing with node:crypto is allowed).',
+            },
+            {
+              group: ['@google-cloud/*', '@grpc/*', 'google-auth-library'],
+              message: 'shared/core never imports an SDK.',
+            },
+            {
+              group: ['**/adapters/**', '**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'],
+              message: 'shared/core imports only shared/core.',
+            },
           ],
         },
       ],
       'no-restricted-globals': ['error', 'process', 'fetch', 'setTimeout', 'setInterval'],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'shared/core has no clock: take the time as an argument.' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'shared/core has no clock: take the time as an argument.',
+        },
         { object: 'Math', property: 'random', message: 'shared/core is deterministic.' },
       ],
     },
@@ -47,7 +60,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'], message: 'adapters import only shared/core.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/pipeline/**', '**/functions/**', '**/cli/**', '**/infra/**'],
+              message: 'adapters import only shared/core.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -56,7 +76,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/functions/**', '**/cli/**', '**/infra/**'], message: 'the pipeline must not import its callers.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/functions/**', '**/cli/**', '**/infra/**'],
+              message: 'the pipeline must not import its callers.',
+            },
+          ],
+        },
       ],
     },
   },
