@@ -6,7 +6,7 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { ServiceClientConstructor } from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import {
   DOCKER_IMAGE_NAME,
   LOCATION_NAME,
@@ -157,8 +157,8 @@ export async function startArtifactRegistryStandIn(
 
   const { artifactRegistry: arService, serviceUsage: suService } = loadStandInServices();
   const server = new Server();
-  server.addService(arService.service, implement(arService, artifactRegistry, calls));
-  server.addService(suService.service, implement(suService, serviceUsage, calls));
+  server.addService(arService, implement(arService, artifactRegistry, calls));
+  server.addService(suService, implement(suService, serviceUsage, calls));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
@@ -191,12 +191,12 @@ export async function startArtifactRegistryStandIn(
 
 /** Unary handlers for every method of `service`: known ones run `handlers`, the rest are UNIMPLEMENTED. */
 function implement(
-  service: ServiceClientConstructor,
+  service: ServiceDefinition,
   handlers: Record<string, Handler>,
   calls: Record<string, number>,
 ): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
-  for (const [method, definition] of Object.entries(service.service)) {
+  for (const [method, definition] of Object.entries(service)) {
     if (definition.requestStream || definition.responseStream) continue; // none are used; grpc-js answers UNIMPLEMENTED
     const handler = handlers[method];
     implementation[method] = (

@@ -1,5 +1,5 @@
 /*
- * Output shapes the stand-in sends, in the proto-loader object form (see PROTO_LOADER_OPTIONS).
+ * Output shapes the stand-in sends, in the proto-loader object form (see PROTO_LOADER_OPTIONS in ../proto-services.ts).
  */
 
 export type JobState =
