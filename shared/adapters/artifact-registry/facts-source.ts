@@ -2,7 +2,9 @@ import { StreamgateError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiStatusChecker } from './api-status.js';
 import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
-import type { ImageReference, RepositoryFacts, RepositoryFactsSource } from './contract-types.js';
+import type { RepositoryFacts } from '../../core/eligibility.js';
+import type { ImageReference } from '../../core/image-reference.js';
+import type { RepositoryFactsSource } from '../../core/ports.js';
 import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
 import {
   describeFailure,

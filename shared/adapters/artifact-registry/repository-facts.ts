@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
-import type { ImageReference, RepositoryFacts } from './contract-types.js';
+import type { RepositoryFacts } from '../../core/eligibility.js';
+import type { ImageReference } from '../../core/image-reference.js';
 
 /** Where an image lives in the Artifact Registry API. */
 export interface ArtifactRegistryCoordinates {

@@ -9,18 +9,9 @@ import { registryAuthority } from '../../core/image-reference.js';
 import { DEFAULT_MAX_INDEX_DEPTH, resolveIndex } from '../../core/index-resolution.js';
 import { classifyManifest, type FetchedManifest } from '../../core/manifest.js';
 import type { Platform } from '../../core/platform.js';
+import type { ImageResolver, ResolvedImage } from '../../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { RegistryClient, RepositoryLocator } from './client.js';
-
-/** The same shape as `ResolvedImage` in shared/pipeline/ports.ts (adapters may not import the pipeline). */
-export interface RegistryResolvedImage {
-  reference: ImageReference;
-  digest: string;
-  manifest: FetchedManifest;
-  manifests: Map<string, FetchedManifest>;
-  platformDigest?: string;
-  config?: unknown;
-}
 
 export interface RegistryImageResolverOptions {
   /** Also fetch the image config blob of the judged manifest. Default true. */
@@ -45,7 +36,7 @@ export const DEFAULT_TAG = 'latest';
  *   const image = await resolver.resolve(parseImageReference('us-docker.pkg.dev/p/r/app:1'), DEFAULT_PLATFORM);
  *   judge({ manifest: image.manifest, digest: image.digest, manifests: image.manifests, config: image.config });
  */
-export class RegistryImageResolver {
+export class RegistryImageResolver implements ImageResolver {
   private readonly fetchConfig: boolean;
   private readonly maxConfigBytes: number;
   private readonly maxIndexDepth: number;
@@ -61,7 +52,7 @@ export class RegistryImageResolver {
     this.maxFetches = options.maxFetches ?? 32;
   }
 
-  async resolve(reference: ImageReference, platform: Platform): Promise<RegistryResolvedImage> {
+  async resolve(reference: ImageReference, platform: Platform): Promise<ResolvedImage> {
     const repo: RepositoryLocator = { authority: registryAuthority(reference), name: reference.path };
     const digest = reference.digest ?? (await this.client.resolveTag(repo, reference.tag ?? DEFAULT_TAG));
     const root = await this.client.getManifest(repo, digest);
@@ -96,7 +87,7 @@ export class RegistryImageResolver {
       }
     }
 
-    const image: RegistryResolvedImage = { reference, digest, manifest, manifests };
+    const image: ResolvedImage = { reference, digest, manifest, manifests };
     if (chosen !== undefined && chosen !== digest) image.platformDigest = chosen;
     if (this.fetchConfig && chosen !== undefined) {
       const config = await this.readConfig(repo, lookup(chosen));
