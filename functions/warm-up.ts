@@ -2,6 +2,7 @@
  * Lazy loading of the functions' code and the warm-up that starts it early. Kept free of static
  * imports beyond types, so `functions/index.ts` stays as cheap to import as a hello-world.
  */
+import { readEnv } from '../shared/adapters/env.js';
 import type { onImagePush } from './on-image-push.js';
 import type { onJobRequest } from './on-job-request.js';
 import type { onJobStateChanged } from './on-job-state-changed.js';
@@ -57,7 +58,7 @@ export function servedFunction(
   argv: readonly string[] = process.argv,
 ): FunctionName | undefined {
   const flag = argv.find((arg) => arg.startsWith('--target='))?.slice('--target='.length);
-  const target = env.FUNCTION_TARGET ?? flag;
+  const target = readEnv('FUNCTION_TARGET', env) ?? flag;
   return target !== undefined && target in loaders ? (target as FunctionName) : undefined;
 }
 

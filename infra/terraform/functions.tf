@@ -44,6 +44,7 @@ resource "google_cloudfunctions2_function" "event" {
     environment_variables = {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
+      NODE_ENV               = "production"
     }
   }
 
@@ -94,6 +95,7 @@ resource "google_cloudfunctions2_function" "webhook" {
     environment_variables = {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
+      NODE_ENV               = "production"
     }
 
     # "latest" is resolved when an instance starts, so a rotated key reaches new instances without

@@ -27,6 +27,12 @@ export const ENV_VARS = [
   },
   { name: 'STREAMGATE_LOG_LEVEL', deployed: true, description: 'DEBUG, INFO, WARNING or ERROR.' },
   {
+    name: 'NODE_ENV',
+    deployed: true,
+    description:
+      "production: the framework's own error pages (before streamgate runs) carry no stack traces.",
+  },
+  {
     name: 'STREAMGATE_REGISTRY_OVERRIDES',
     deployed: false,
     description: 'host=url pairs mapping registry hosts to local URLs (local stack and tests).',
@@ -45,6 +51,11 @@ export const ENV_VARS = [
     name: 'SERVICE_USAGE_API_ENDPOINT',
     deployed: false,
     description: 'host:port of a Service Usage API stand-in, spoken to without TLS.',
+  },
+  {
+    name: 'FUNCTION_TARGET',
+    deployed: false,
+    description: 'The function this process serves; set by Cloud Functions and functions-framework.',
   },
   {
     name: 'PUBSUB_EMULATOR_HOST',
