@@ -133,7 +133,7 @@ async function demonstrate(endpoints: StackEndpoints, timeoutMs: number, io: Cli
     io.out(JSON.stringify(event));
     if (event.type === EVENT_TYPES.launched) {
       const data = (event as StreamgateEvent<typeof EVENT_TYPES.launched>).data;
-      const tracked = byDigest.get(data.image.digest);
+      const tracked = data.image.digest ? byDigest.get(data.image.digest) : undefined;
       if (!tracked) return;
       tracked.jobName = data.jobName;
       byJob.set(data.jobName, tracked);

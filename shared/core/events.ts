@@ -76,7 +76,13 @@ export const JobLaunchedDataSchema = z
     region: RegionSchema,
     image: z.strictObject({
       reference: z.string().max(LIMITS.imageLength).describe('The image as requested.'),
-      digest: z.string().regex(DIGEST_PATTERN).describe('The resolved root digest.'),
+      digest: z
+        .string()
+        .regex(DIGEST_PATTERN)
+        .optional()
+        .describe(
+          'The resolved root digest; absent for images outside Artifact Registry, which are not read.',
+        ),
       uri: z.string().max(LIMITS.imageLength).describe('The imageUri the job runs.'),
     }),
     streaming: StreamingDecisionSchema,

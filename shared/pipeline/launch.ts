@@ -78,7 +78,7 @@ export async function launch(
       region: planned.jobRegion,
       image: {
         reference: request.image,
-        digest: planned.digest ?? 'sha256:' + '0'.repeat(64),
+        ...(planned.digest ? { digest: planned.digest } : {}),
         uri: planned.imageUri,
       },
       streaming: planned.streaming,

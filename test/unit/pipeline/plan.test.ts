@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../shared/adapters/logger.js';
+import { parseConfig, type StreamgateConfigInput } from '../../../shared/core/config.js';
+import type { ImageReference } from '../../../shared/core/image-reference.js';
+import { toLaunchRequest, type JobRequestV1 } from '../../../shared/core/request.js';
+import type { PipelineDeps } from '../../../shared/pipeline/deps.js';
+import { planLaunch } from '../../../shared/pipeline/plan.js';
+import type { ImageResolver, RepositoryFactsSource, ResolvedImage } from '../../../shared/pipeline/ports.js';
+
+/**
+ * planLaunch's decisions with in-memory ports (our own interfaces, not Google clients): what runs
+ * where, with or without streaming, and what is refused before anything is created.
+ */
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const layer = (n: number) => ({
+  mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
+  size: 1000 + n,
+});
+const manifest = (layers: unknown[]) => ({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  config: {
+    mediaType: 'application/vnd.docker.container.image.v1+json',
+    digest: `sha256:${'c'.repeat(64)}`,
+    size: 100,
+  },
+  layers,
+});
+const ELIGIBLE = manifest([layer(1), layer(2)]);
+const DUPLICATED = manifest([layer(1), layer(1)]);
+
+function deps(document: unknown, config: Partial<StreamgateConfigInput> = {}) {
+  const resolved: ImageReference[] = [];
+  const images: ImageResolver = {
+    async resolve(reference): Promise<ResolvedImage> {
+      resolved.push(reference);
+      return { reference, digest: DIGEST, manifest: { document }, manifests: new Map() };
+    },
+  };
+  const repositoryFacts: RepositoryFactsSource = {
+    facts: async () => ({ format: 'DOCKER', mode: 'STANDARD' }),
+    apiEnabled: async () => true,
+  };
+  const refuse = () => Promise.reject(new Error('planLaunch must not call Batch or Pub/Sub'));
+  const value: PipelineDeps = {
+    config: parseConfig({
+      project: 'demo-project',
+      topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
+      jobServiceAccount: 'jobs@demo-project.iam.gserviceaccount.com',
+      ...config,
+    }),
+    images,
+    repositoryFacts,
+    batch: { createJob: refuse, getJob: refuse, listTasks: refuse },
+    events: { publish: refuse },
+    clock: { now: () => new Date('2026-11-27T00:00:00Z') },
+    logger: createLogger({}, () => undefined),
+  };
+  return { deps: value, resolved };
+}
+
+const request = (fields: Partial<JobRequestV1>) =>
+  toLaunchRequest(
+    { apiVersion: 'streamgate/v1', image: 'us-central1-docker.pkg.dev/demo-project/apps/web:1', ...fields },
+    { source: 'webhook', idempotencyKey: 'key-1', correlationId: 'corr-1' },
+  );
+
+describe('planLaunch', () => {
+  it('streams an eligible image in its own region, pinned to the resolved digest', async () => {
+    const { deps: d } = deps(ELIGIBLE);
+    const result = await planLaunch(request({}), d);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const container = result.planned.plan.job.taskGroups[0]!.taskSpec.runnables[0]!.container;
+    expect(result.planned.jobRegion).toBe('us-central1');
+    expect(container.enableImageStreaming).toBe(true);
+    expect(container.imageUri).toBe(`us-central1-docker.pkg.dev/demo-project/apps/web@${DIGEST}`);
+    expect(result.planned.plan.parent).toBe('projects/demo-project/locations/us-central1');
+  });
+
+  it('runs an ineligible image without streaming in auto mode, and refuses it in require mode', async () => {
+    const { deps: d } = deps(DUPLICATED);
+    const auto = await planLaunch(request({}), d);
+    expect(auto.ok && auto.planned.streaming).toMatchObject({ enabled: false, verdict: 'ineligible' });
+    const required = await planLaunch(request({ streaming: 'require' }), d);
+    expect(required.ok).toBe(false);
+    if (required.ok) return;
+    expect(required.category).toBe('ineligible');
+    expect(required.reasons.map((r) => r.code)).toEqual(['INELIGIBLE_IMAGE', 'DUPLICATE_LAYER']);
+  });
+
+  it('refuses the non-streaming fallback when the policy forbids it', async () => {
+    const { deps: d } = deps(DUPLICATED, { policy: { allowNonStreamingFallback: false } });
+    const result = await planLaunch(request({}), d);
+    expect(!result.ok && result.reasons[0]?.code).toBe('POLICY_STREAMING_FALLBACK');
+    // `off` is an explicit choice, not a fallback.
+    expect((await planLaunch(request({ streaming: 'off' }), d)).ok).toBe(true);
+  });
+
+  it('says why when streaming is off for an eligible image', async () => {
+    const { deps: d } = deps(ELIGIBLE);
+    const result = await planLaunch(request({ streaming: 'off' }), d);
+    expect(result.ok && result.planned.streaming.enabled).toBe(false);
+    expect(result.ok && result.planned.streaming.warnings.map((w) => w.code)).toContain(
+      'STREAMING_DISABLED_BY_REQUEST',
+    );
+  });
+
+  it('runs in an explicitly requested other region without streaming (LOCATION_MISMATCH)', async () => {
+    const { deps: d } = deps(ELIGIBLE);
+    const result = await planLaunch(request({ region: 'us-east1' }), d);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.planned.jobRegion).toBe('us-east1');
+    expect(result.planned.streaming.enabled).toBe(false);
+    expect(result.planned.streaming.reasons.map((r) => r.code)).toEqual(['LOCATION_MISMATCH']);
+    expect(result.planned.plan.job.allocationPolicy.location.allowedLocations).toEqual(['regions/us-east1']);
+  });
+
+  it('refuses an image whose region has no Batch when no region is requested', async () => {
+    const { deps: d } = deps(ELIGIBLE);
+    const result = await planLaunch(
+      request({ image: 'northamerica-south1-docker.pkg.dev/demo-project/apps/web:1' }),
+      d,
+    );
+    expect(!result.ok && result.reasons.map((r) => r.code)).toEqual(['REGION_NOT_SUPPORTED']);
+  });
+
+  it('never reads an image outside Artifact Registry: ineligible, and the region must be named', async () => {
+    const { deps: d, resolved } = deps(ELIGIBLE);
+    const withRegion = await planLaunch(
+      request({ image: 'docker.io/library/ubuntu:24.04', region: 'us-central1' }),
+      d,
+    );
+    expect(withRegion.ok).toBe(true);
+    if (!withRegion.ok) return;
+    expect(withRegion.planned.streaming).toMatchObject({ enabled: false, verdict: 'ineligible' });
+    expect(withRegion.planned.report.reasons.map((r) => r.code)).toEqual(['NOT_ARTIFACT_REGISTRY']);
+    expect(withRegion.planned.digest).toBeUndefined();
+    expect(withRegion.planned.imageUri).toBe('docker.io/library/ubuntu:24.04');
+    const withoutRegion = await planLaunch(request({ image: 'docker.io/library/ubuntu:24.04' }), d);
+    expect(!withoutRegion.ok && withoutRegion.reasons[0]?.code).toBe('INVALID_REQUEST');
+    expect(resolved).toEqual([]);
+  });
+
+  it('checks the repository policy before reading the image, and the region policy after choosing it', async () => {
+    const { deps: d, resolved } = deps(ELIGIBLE, {
+      policy: { allowedRepositories: ['us-central1-docker.pkg.dev/other/**'], allowedRegions: ['us-east1'] },
+    });
+    const repository = await planLaunch(request({}), d);
+    expect(!repository.ok && repository.category).toBe('policy');
+    expect(resolved).toEqual([]);
+    const { deps: d2 } = deps(ELIGIBLE, { policy: { allowedRegions: ['europe-*'] } });
+    const region = await planLaunch(request({}), d2);
+    expect(!region.ok && region.reasons.map((r) => r.code)).toEqual(['POLICY_REGION']);
+  });
+});
