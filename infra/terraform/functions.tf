@@ -1,6 +1,6 @@
 # The four Cloud Functions (2nd gen, Node 20). All share one source archive; the entry point picks
 # the handler registered in functions/index.ts. The three event functions have no Eventarc trigger:
-# Pub/Sub pushes to them through the subscriptions in subscriptions.tf (see docs/deploy.md for why).
+# Pub/Sub pushes to them through the subscriptions in subscriptions.tf (see the README, "Push subscriptions, not Eventarc triggers", for why).
 
 locals {
   source_storage = {
