@@ -6,7 +6,7 @@
  * functions-framework hello-world, and each function's "floor" (hello-world plus the Google
  * clients that function must construct). Cold starts alternate baseline and ours so they share
  * noise; medians are reported as ratios. Loopback only; every process started is stopped.
- * With --json the LAST stdout line is one JSON object (see docs/performance.md).
+ * It prints a human table; with --json the LAST stdout line is one JSON object (see docs/performance.md).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,7 +40,7 @@ function parseArgs(argv) {
   };
 }
 
-/** Progress goes to stderr, so with --json stdout holds only the report. */
+/** Progress goes to stderr, so stdout holds only the report. */
 const progress = (text) => process.stderr.write(`${text}\n`);
 
 function build() {
@@ -172,11 +172,9 @@ async function main() {
 
     const report = buildReport(raw);
     progress(`bench finished in ${Math.round((performance.now() - started) / 1000)} s`);
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      process.stdout.write(`${formatReport(report)}\n`);
-    }
+    // The human table always; with --json the report follows as the last stdout line.
+    process.stdout.write(`${formatReport(report)}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await Promise.allSettled([...running].map((fn) => fn.stop()));
     await scenario.close();

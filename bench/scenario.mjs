@@ -54,7 +54,10 @@ export async function startScenario({ root, images }) {
   const { Pusher, buildImage, makeLayer } = await dist('infra/local/oci-build.js');
   const { signatureHeader } = await dist('shared/core/webhook-signature.js');
 
+  const { createLogger } = await dist('shared/adapters/logger.js');
   const standIns = await startStandIns({
+    // The stand-ins' own log lines would land in the report's stdout.
+    logger: createLogger({ component: 'bench-standins' }, () => undefined),
     project: PROJECT,
     registryHost: REGISTRY_HOST,
     batch: { timings: { queuedMs: 10, scheduledMs: 10, runningMs: 10 } },
