@@ -14,7 +14,6 @@ import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.
 import { isStreamgateError } from '../shared/core/errors.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
 import { systemClock } from '../shared/pipeline/launch-ports.js';
-import { logCritical } from './critical-log.js';
 
 /** What every function works with: the pipeline's dependencies plus the webhook keys. */
 export type Runtime = PipelineDeps & {
@@ -107,7 +106,7 @@ function reportConfigError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   if (reportedConfigErrors.has(message)) return;
   reportedConfigErrors.add(message);
-  logCritical('streamgate cannot start: the deployment is misconfigured', {
+  baseLogger.critical('streamgate cannot start: the deployment is misconfigured', {
     error,
     ...(isStreamgateError(error) ? { code: error.code, issues: error.details.issues } : {}),
   });

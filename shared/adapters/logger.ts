@@ -14,6 +14,8 @@ export interface Logger {
   notice(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** For failures no request can get past (e.g. a misconfigured deployment): alert on these. */
+  critical(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines all carry `fields` as well (e.g. a correlation id). */
   child(fields: Record<string, unknown>): Logger;
 }
@@ -84,6 +86,7 @@ export function createLogger(base: Record<string, unknown> = {}, sink: LogSink =
     notice: (m, f) => write('NOTICE', m, f),
     warn: (m, f) => write('WARNING', m, f),
     error: (m, f) => write('ERROR', m, f),
+    critical: (m, f) => write('CRITICAL', m, f),
     child: (fields) => createLogger({ ...base, ...fields }, sink),
   };
 }

@@ -88,6 +88,7 @@ describe('which token realms receive Google credentials', () => {
     notice: (m, f) => logged.push(m + JSON.stringify(f)),
     warn: (m, f) => logged.push(m + JSON.stringify(f)),
     error: (m, f) => logged.push(m + JSON.stringify(f)),
+    critical: (m, f) => logged.push(m + JSON.stringify(f)),
     child: () => logger,
   };
 
