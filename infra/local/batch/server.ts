@@ -201,7 +201,7 @@ export async function startBatchStandIn(options: BatchStandInOptions = {}): Prom
       (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });
-  logger.info('batch stand-in listening', { address: `127.0.0.1:${port}` });
+  logger.debug('batch stand-in listening', { address: `127.0.0.1:${port}` });
 
   const findRecord = (name: string) => {
     const key = parseJobName(name);
