@@ -1,7 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { Pusher, buildImage, makeLayer } from '../../helpers/oci-images.js';
-import { OLD_SECRET, PROJECT, REGISTRY_HOST, startStack, type Stack } from '../../helpers/stack-harness.js';
+import {
+  OLD_SECRET,
+  PROJECT,
+  REGISTRY_HOST,
+  SECRET,
+  startStack,
+  type Stack,
+} from '../../helpers/stack-harness.js';
 
 const ELIGIBLE = `${REGISTRY_HOST}/${PROJECT}/apps/web:v1`;
 const DUPLICATED = `${REGISTRY_HOST}/${PROJECT}/apps/dup:v1`;
@@ -251,6 +258,57 @@ describe('webhook through functions-framework', () => {
         400,
         'INVALID_REQUEST',
       );
+    });
+  });
+
+  describe('secrets', () => {
+    it('never writes keys, signatures or environment values to logs or events', async () => {
+      const written: string[] = [];
+      const keep = (chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      };
+      // Per-invocation loggers read the level when they are made: log everything for this test.
+      const level = process.env.STREAMGATE_LOG_LEVEL;
+      process.env.STREAMGATE_LOG_LEVEL = 'DEBUG';
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+      const token = 'tok-9f8e7d6c5b4a';
+      const before = stack.events(EVENT_TYPES.rejected).length + stack.events(EVENT_TYPES.launched).length;
+      try {
+        // Launched, refused by policy, refused by schema, and a bad signature.
+        const sent = [
+          await stack.webhook('/jobs', request({ environment: { API_TOKEN: token } }), {
+            headers: { 'Idempotency-Key': 'secret-launch' },
+          }),
+          await stack.webhook(
+            '/jobs',
+            request({ image: `${REGISTRY_HOST}/other/repo/app:v1`, environment: { API_TOKEN: token } }),
+          ),
+          await stack.webhook('/jobs', request({ environment: { API_TOKEN: token }, password: token })),
+          await stack.webhook('/jobs', request({ environment: { API_TOKEN: token } }), {
+            secret: 'wrong-key',
+          }),
+        ];
+        expect(sent.map((r) => r.status)).toEqual([202, 403, 400, 401]);
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+        if (level === undefined) delete process.env.STREAMGATE_LOG_LEVEL;
+        else process.env.STREAMGATE_LOG_LEVEL = level;
+      }
+      const events = [...stack.events(EVENT_TYPES.rejected), ...stack.events(EVENT_TYPES.launched)];
+      expect(events.length).toBeGreaterThanOrEqual(before + 3);
+      const logs = written.join('');
+      expect(logs.length).toBeGreaterThan(0);
+      const published = JSON.stringify(events);
+      for (const secret of [SECRET, OLD_SECRET, 'wrong-key', token]) {
+        expect(logs).not.toContain(secret);
+        expect(published).not.toContain(secret);
+      }
+      expect(logs).not.toMatch(/v1=[0-9a-f]{64}/);
+      // The variable's name may be reported; its value never.
+      expect(published).toContain('API_TOKEN');
     });
   });
 
