@@ -1,0 +1,69 @@
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { REGION_PATTERN } from '../shared/core/request.js';
+import { describeJob } from '../shared/pipeline/job-status.js';
+import { problem, sendJson, sendProblem } from './problem.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * `GET /jobs/<id>[?region=R]`: looks in the given region, else in every plain region of
+ * `policy.allowedRegions`.
+ */
+export async function jobStatus(
+  req: Request,
+  res: Response,
+  deps: Runtime,
+  jobId: string,
+  correlationId: string,
+): Promise<void> {
+  const asked = req.query.region;
+  let regions: string[];
+  if (asked !== undefined) {
+    if (typeof asked !== 'string' || !REGION_PATTERN.test(asked)) {
+      return sendProblem(
+        res,
+        problem(
+          400,
+          [{ code: 'INVALID_REQUEST', message: 'region must be one Batch region name, e.g. us-central1.' }],
+          correlationId,
+        ),
+      );
+    }
+    regions = [asked];
+  } else {
+    // Only plain region names can be looked in; globs like "us-*" cannot.
+    regions = deps.config.policy.allowedRegions.filter((r) => REGION_PATTERN.test(r));
+    if (regions.length === 0) {
+      return sendProblem(
+        res,
+        problem(
+          400,
+          [
+            {
+              code: 'INVALID_REQUEST',
+              message:
+                'Add ?region=<region>: the allowed regions are patterns, so streamgate cannot tell where to look.',
+            },
+          ],
+          correlationId,
+        ),
+      );
+    }
+  }
+  const status = await describeJob(jobId, regions, deps);
+  if (!status) {
+    return sendProblem(
+      res,
+      problem(
+        404,
+        [
+          {
+            code: 'NOT_FOUND',
+            message: `No streamgate job ${jobId.slice(0, 128)} in ${regions.join(', ')}.`,
+          },
+        ],
+        correlationId,
+      ),
+    );
+  }
+  sendJson(res, 200, status);
+}
