@@ -5,10 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  dockerRegistryAvailable,
-  DOCKER_REGISTRY_BINARY,
+  describeDockerRegistryTier,
   startDockerRegistry,
   type RunningDockerRegistry,
 } from '../../helpers/docker-registry.js';
@@ -23,8 +22,6 @@ import {
 
 const HOST = 'us-central1-docker.pkg.dev';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const available = dockerRegistryAvailable();
-const inCi = process.env.CI === 'true';
 
 interface Run {
   code: number;
@@ -73,138 +70,110 @@ function onlyJson(run: Run): CheckJson {
   return JSON.parse(lines[0] ?? '') as CheckJson;
 }
 
-if (!available && !inCi) {
-  console.warn(
-    [
-      '',
-      '################################################################################',
-      `#  SKIPPING the live CLI check against docker-registry: ${DOCKER_REGISTRY_BINARY} is missing.`,
-      '#  Install Debian\'s "docker-registry" package to run it (CI installs it).      ',
-      '################################################################################',
-      '',
-    ].join('\n'),
-  );
-}
+describeDockerRegistryTier('streamgate check IMAGE_REF against the real docker-registry', () => {
+  let registry: RunningDockerRegistry;
+  let amd64: BuiltImage;
+  let arm64: BuiltImage;
+  let indexDigest = '';
+  let eligibleDigest = '';
+  const runs: Record<string, Run> = {};
 
-describe('live CLI check: docker-registry availability', () => {
-  it(`${DOCKER_REGISTRY_BINARY} is installed, or this is not CI`, () => {
-    expect(available || !inCi).toBe(true);
+  beforeAll(async () => {
+    registry = await startDockerRegistry();
+    const pusher = new Pusher(registry.url);
+    const base = await makeLayer({ 'etc/os-release': 'ID=streamgate-cli\n' });
+    const app = await makeLayer({ 'app/run.sh': '#!/bin/sh\necho cli\n' });
+
+    eligibleDigest = await pusher.pushImage('p/r/img', buildImage([base, app], { format: 'docker' }), 'tag');
+    amd64 = buildImage([base, await makeLayer({ 'arch.txt': 'amd64' })], { format: 'oci' });
+    arm64 = buildImage([base, await makeLayer({ 'arch.txt': 'arm64' })], {
+      format: 'oci',
+      architecture: 'arm64',
+    });
+    await pusher.pushImage('p/r/multi', amd64);
+    await pusher.pushImage('p/r/multi', arm64);
+    const index = buildIndex([arm64, amd64], 'oci');
+    indexDigest = await pusher.pushManifest('p/r/multi', index.manifest, index.mediaType, 'tag');
+    await pusher.pushImage('p/r/empty', buildImage([base, emptyGzipLayer(), app]), 'tag');
+    await pusher.pushImage('p/r/duplicate', buildImage([base, app, base]), 'tag');
+
+    // Independent processes: run them side by side.
+    const cases: Record<string, string[]> = {
+      eligible: ['check', `${HOST}/p/r/img:tag`, '--json'],
+      eligibleText: ['check', `${HOST}/p/r/img:tag`, '--region', 'us-west1'],
+      index: ['check', `${HOST}/p/r/multi:tag`, '--json'],
+      indexArm: ['check', `${HOST}/p/r/multi:tag`, '--json', '--platform', 'linux/arm64'],
+      empty: ['check', `${HOST}/p/r/empty:tag`, '--json'],
+      duplicate: ['check', `${HOST}/p/r/duplicate:tag`, '--json'],
+      missing: ['check', `${HOST}/p/r/img:missing`, '--json'],
+    };
+    const results = await Promise.all(
+      Object.entries(cases).map(
+        async ([name, args]) => [name, await streamgate(args, registry.url)] as const,
+      ),
+    );
+    for (const [name, run] of results) runs[name] = run;
+  }, 90_000);
+  afterAll(async () => registry?.stop());
+
+  it('an eligible Docker schema 2 image: exit 0, eligible, job region from the image location', () => {
+    const run = runs.eligible as Run;
+    expect(run.code, run.stderr).toBe(0);
+    const json = onlyJson(run);
+    expect(json.verdict).toBe('eligible');
+    expect(json.reasons).toEqual([]);
+    expect(json.jobRegion).toBe('us-central1');
+    // No Google endpoint is reachable here: the facts are missing, which is a warning only.
+    expect(json.warnings.map((w) => w.code)).toContain('REPOSITORY_FACTS_UNAVAILABLE');
+    expect(json.platformDigest).toBeUndefined();
+  });
+
+  it('the readable report names the image, its digest and the reasons; a foreign region is LOCATION_MISMATCH', () => {
+    const run = runs.eligibleText as Run;
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^INELIGIBLE: us-central1-docker\.pkg\.dev\/p\/r\/img:tag/);
+    expect(run.stdout).toContain(eligibleDigest);
+    expect(run.stdout).toMatch(/reason\s+LOCATION_MISMATCH/);
+  });
+
+  it('a two-platform OCI index: eligible through the platform child, reported as platformDigest', () => {
+    const amdJson = onlyJson(runs.index as Run);
+    expect(runs.index?.code).toBe(0);
+    expect(amdJson.verdict).toBe('eligible');
+    expect(amdJson.platformDigest).toBe(amd64.digest);
+    expect(amdJson.platformDigest).not.toBe(indexDigest);
+
+    const armJson = onlyJson(runs.indexArm as Run);
+    expect(runs.indexArm?.code).toBe(0);
+    expect(armJson.platformDigest).toBe(arm64.digest);
+  });
+
+  it('the gzip empty layer: exit 1, EMPTY_LAYER', () => {
+    const json = onlyJson(runs.empty as Run);
+    expect(runs.empty?.code).toBe(1);
+    expect(json.verdict).toBe('ineligible');
+    expect(json.reasons.map((r) => r.code)).toContain('EMPTY_LAYER');
+  });
+
+  it('a duplicated layer: exit 1, DUPLICATE_LAYER', () => {
+    const json = onlyJson(runs.duplicate as Run);
+    expect(runs.duplicate?.code).toBe(1);
+    expect(json.verdict).toBe('ineligible');
+    expect(json.reasons.map((r) => r.code)).toEqual(['DUPLICATE_LAYER']);
+  });
+
+  it("a missing tag: exit 2, nothing on stdout, one stderr line with the registry's answer", () => {
+    const run = runs.missing as Run;
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^streamgate: cannot read us-central1-docker\.pkg\.dev\/p\/r\/img:missing: 404 MANIFEST_UNKNOWN/,
+    );
+  });
+
+  it('no run waits long for the unreachable Google APIs', () => {
+    for (const [name, run] of Object.entries(runs)) expect(run.elapsedMs, name).toBeLessThan(15_000);
   });
 });
-
-describe.skipIf(!available)(
-  available
-    ? 'streamgate check IMAGE_REF against the real docker-registry'
-    : `SKIPPED: ${DOCKER_REGISTRY_BINARY} not installed`,
-  () => {
-    let registry: RunningDockerRegistry;
-    let amd64: BuiltImage;
-    let arm64: BuiltImage;
-    let indexDigest = '';
-    let eligibleDigest = '';
-    const runs: Record<string, Run> = {};
-
-    beforeAll(async () => {
-      registry = await startDockerRegistry();
-      const pusher = new Pusher(registry.url);
-      const base = await makeLayer({ 'etc/os-release': 'ID=streamgate-cli\n' });
-      const app = await makeLayer({ 'app/run.sh': '#!/bin/sh\necho cli\n' });
-
-      eligibleDigest = await pusher.pushImage(
-        'p/r/img',
-        buildImage([base, app], { format: 'docker' }),
-        'tag',
-      );
-      amd64 = buildImage([base, await makeLayer({ 'arch.txt': 'amd64' })], { format: 'oci' });
-      arm64 = buildImage([base, await makeLayer({ 'arch.txt': 'arm64' })], {
-        format: 'oci',
-        architecture: 'arm64',
-      });
-      await pusher.pushImage('p/r/multi', amd64);
-      await pusher.pushImage('p/r/multi', arm64);
-      const index = buildIndex([arm64, amd64], 'oci');
-      indexDigest = await pusher.pushManifest('p/r/multi', index.manifest, index.mediaType, 'tag');
-      await pusher.pushImage('p/r/empty', buildImage([base, emptyGzipLayer(), app]), 'tag');
-      await pusher.pushImage('p/r/duplicate', buildImage([base, app, base]), 'tag');
-
-      // Independent processes: run them side by side.
-      const cases: Record<string, string[]> = {
-        eligible: ['check', `${HOST}/p/r/img:tag`, '--json'],
-        eligibleText: ['check', `${HOST}/p/r/img:tag`, '--region', 'us-west1'],
-        index: ['check', `${HOST}/p/r/multi:tag`, '--json'],
-        indexArm: ['check', `${HOST}/p/r/multi:tag`, '--json', '--platform', 'linux/arm64'],
-        empty: ['check', `${HOST}/p/r/empty:tag`, '--json'],
-        duplicate: ['check', `${HOST}/p/r/duplicate:tag`, '--json'],
-        missing: ['check', `${HOST}/p/r/img:missing`, '--json'],
-      };
-      const results = await Promise.all(
-        Object.entries(cases).map(
-          async ([name, args]) => [name, await streamgate(args, registry.url)] as const,
-        ),
-      );
-      for (const [name, run] of results) runs[name] = run;
-    }, 90_000);
-    afterAll(async () => registry?.stop());
-
-    it('an eligible Docker schema 2 image: exit 0, eligible, job region from the image location', () => {
-      const run = runs.eligible as Run;
-      expect(run.code, run.stderr).toBe(0);
-      const json = onlyJson(run);
-      expect(json.verdict).toBe('eligible');
-      expect(json.reasons).toEqual([]);
-      expect(json.jobRegion).toBe('us-central1');
-      // No Google endpoint is reachable here: the facts are missing, which is a warning only.
-      expect(json.warnings.map((w) => w.code)).toContain('REPOSITORY_FACTS_UNAVAILABLE');
-      expect(json.platformDigest).toBeUndefined();
-    });
-
-    it('the readable report names the image, its digest and the reasons; a foreign region is LOCATION_MISMATCH', () => {
-      const run = runs.eligibleText as Run;
-      expect(run.code, run.stderr).toBe(1);
-      expect(run.stdout).toMatch(/^INELIGIBLE: us-central1-docker\.pkg\.dev\/p\/r\/img:tag/);
-      expect(run.stdout).toContain(eligibleDigest);
-      expect(run.stdout).toMatch(/reason\s+LOCATION_MISMATCH/);
-    });
-
-    it('a two-platform OCI index: eligible through the platform child, reported as platformDigest', () => {
-      const amdJson = onlyJson(runs.index as Run);
-      expect(runs.index?.code).toBe(0);
-      expect(amdJson.verdict).toBe('eligible');
-      expect(amdJson.platformDigest).toBe(amd64.digest);
-      expect(amdJson.platformDigest).not.toBe(indexDigest);
-
-      const armJson = onlyJson(runs.indexArm as Run);
-      expect(runs.indexArm?.code).toBe(0);
-      expect(armJson.platformDigest).toBe(arm64.digest);
-    });
-
-    it('the gzip empty layer: exit 1, EMPTY_LAYER', () => {
-      const json = onlyJson(runs.empty as Run);
-      expect(runs.empty?.code).toBe(1);
-      expect(json.verdict).toBe('ineligible');
-      expect(json.reasons.map((r) => r.code)).toContain('EMPTY_LAYER');
-    });
-
-    it('a duplicated layer: exit 1, DUPLICATE_LAYER', () => {
-      const json = onlyJson(runs.duplicate as Run);
-      expect(runs.duplicate?.code).toBe(1);
-      expect(json.verdict).toBe('ineligible');
-      expect(json.reasons.map((r) => r.code)).toEqual(['DUPLICATE_LAYER']);
-    });
-
-    it("a missing tag: exit 2, nothing on stdout, one stderr line with the registry's answer", () => {
-      const run = runs.missing as Run;
-      expect(run.code).toBe(2);
-      expect(run.stdout).toBe('');
-      const lines = run.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(
-        /^streamgate: cannot read us-central1-docker\.pkg\.dev\/p\/r\/img:missing: 404 MANIFEST_UNKNOWN/,
-      );
-    });
-
-    it('no run waits long for the unreachable Google APIs', () => {
-      for (const [name, run] of Object.entries(runs)) expect(run.elapsedMs, name).toBeLessThan(15_000);
-    });
-  },
-);
