@@ -3,7 +3,7 @@
  * point can be handed, random and mutated from the corpus events.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   decodePubsubEvent,
   messageJson,
@@ -12,7 +12,7 @@ import {
 import { REQUEST_REASONS } from '../../shared/core/reason-codes.js';
 import { corpusEvents, junkJson, mutatedFrom, nastyString, type Json } from './arbitraries.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
-import { guardProcess, type ProcessGuard } from './process-guard.js';
+import { guardProcessForFile } from './process-guard.js';
 
 const events = corpusEvents();
 const CODES = new Set<string>(REQUEST_REASONS);
@@ -83,14 +83,7 @@ const anyEvent: fc.Arbitrary<unknown> = fc.oneof(
   },
 );
 
-let guard: ProcessGuard;
-beforeAll(() => {
-  guard = guardProcess();
-});
-afterAll(() => {
-  guard.stop();
-  expect(guard.failures).toEqual([]);
-});
+guardProcessForFile();
 
 describe('fuzz: Pub/Sub envelope decoder', () => {
   it(

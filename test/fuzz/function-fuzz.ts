@@ -4,7 +4,7 @@
  * one HTTP call, the status, the jobs it created and the events it published.
  */
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { fromPubsubMessage, type StreamgateEvent } from '../../shared/core/cloudevent.js';
 import { EVENT_TYPES } from '../../shared/core/events.js';
 import { ELIGIBILITY_REASONS, REQUEST_REASONS } from '../../shared/core/reason-codes.js';
@@ -215,4 +215,27 @@ export function send(
   if (c.kind === 'raw') return stack.post(fn, c.path, c.body, c.headers);
   const id = c.longId ? messageId.padEnd(256, 'x') : messageId;
   return stack.deliver(fn, { data: c.data, attributes: c.attributes, messageId: id }, c.how);
+}
+
+/**
+ * One fuzz stack for the whole test file (started in beforeAll, closed in afterAll, which also fails
+ * the file on any unhandled error the guard caught). Returns the running stack.
+ *
+ * @example
+ *   const fuzz = useFuzzStack();
+ *   it('…', async () => { await send(fuzz(), …); });
+ */
+export function useFuzzStack(): () => FuzzStack {
+  let fuzz: FuzzStack | undefined;
+  beforeAll(async () => {
+    fuzz = await startFuzzStack();
+  });
+  afterAll(async () => {
+    await fuzz?.close();
+    expect(fuzz?.guard.failures ?? []).toEqual([]);
+  });
+  return () => {
+    if (!fuzz) throw new Error('the fuzz stack is not running (use it inside a test)');
+    return fuzz;
+  };
 }

@@ -26,7 +26,7 @@ import {
   type Json,
 } from './arbitraries.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
-import { guardProcess, type ProcessGuard } from './process-guard.js';
+import { guardProcessForFile } from './process-guard.js';
 
 const manifests = corpusManifests();
 const REASONS = new Set<string>(ELIGIBILITY_REASONS);
@@ -85,14 +85,7 @@ function expectWellFormed(report: EligibilityReport): void {
   if (report.platformDigest !== undefined) expect(typeof report.platformDigest).toBe('string');
 }
 
-let guard: ProcessGuard;
-beforeAll(() => {
-  guard = guardProcess();
-});
-afterAll(() => {
-  guard.stop();
-  expect(guard.failures).toEqual([]);
-});
+guardProcessForFile();
 
 describe('fuzz: manifest parser and judge (pure)', () => {
   it('the corpus has eligible images to mutate', () => {

@@ -4,7 +4,7 @@
  * mutated; junk data; garbage requests. No 5xx, no Batch work for bad input, coded refusals.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../shared/core/events.js';
 import {
   corpusEvents,
@@ -26,8 +26,7 @@ import {
   rawCases,
   rejectionsIn,
   send,
-  startFuzzStack,
-  type FuzzStack,
+  useFuzzStack,
   type MessageCase,
   type RawCase,
 } from './function-fuzz.js';
@@ -40,14 +39,7 @@ const REPOSITORY = REQUEST_IMAGE.slice(0, REQUEST_IMAGE.lastIndexOf(':'));
 const TAG = REQUEST_IMAGE.slice(REQUEST_IMAGE.lastIndexOf(':') + 1);
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 
-let fuzz: FuzzStack;
-beforeAll(async () => {
-  fuzz = await startFuzzStack();
-});
-afterAll(async () => {
-  await fuzz?.close();
-  expect(fuzz?.guard.failures ?? []).toEqual([]);
-});
+const fuzz = useFuzzStack();
 
 /** Notices built from the pushed digest (only known once the stack runs, hence a function). */
 function cases(digest: string): fc.Arbitrary<Case> {
@@ -153,10 +145,10 @@ describe('fuzz: onImagePush', () => {
         launched: 0,
       };
       await fc.assert(
-        fc.asyncProperty(cases(fuzz.digest), async (c) => {
+        fc.asyncProperty(cases(fuzz().digest), async (c) => {
           seen[c.label] += 1;
-          const o = await observe(fuzz.stack, () =>
-            send(fuzz.stack, 'onImagePush', c, freshMessageId('push')),
+          const o = await observe(fuzz().stack, () =>
+            send(fuzz().stack, 'onImagePush', c, freshMessageId('push')),
           );
           expectRejectionsCoded(o);
           if (c.kind === 'raw') {
@@ -179,14 +171,16 @@ describe('fuzz: onImagePush', () => {
             seen.launched += 1;
           }
           // Whatever the mutation, Batch is only ever asked about the pushed image.
-          if (o.batchCalls > 0) expect(namesPushedImage(c.data, fuzz.digest)).toBe(true);
+          if (o.batchCalls > 0) expect(namesPushedImage(c.data, fuzz().digest)).toBe(true);
         }),
         fuzzParameters(2_000),
       );
       expect(seen.invalid).toBeGreaterThan(0);
       if (seen.valid > 0) expect(seen.launched).toBe(seen.valid);
       // One digest, one rule: however many INSERTs arrived, exactly one job exists for it.
-      const jobs = fuzz.stack.standIns.batch.jobs().filter((j) => JSON.stringify(j).includes(fuzz.digest));
+      const jobs = fuzz()
+        .stack.standIns.batch.jobs()
+        .filter((j) => JSON.stringify(j).includes(fuzz().digest));
       expect(jobs.length).toBeLessThanOrEqual(1);
       if (seen.valid > 0) expect(jobs).toHaveLength(1);
     },

@@ -5,7 +5,7 @@
  * refusal is a coded `request.rejected`.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../shared/core/events.js';
 import { JobRequestV1Schema } from '../../shared/core/request.js';
 import {
@@ -27,8 +27,7 @@ import {
   rawCases,
   rejectionsIn,
   send,
-  startFuzzStack,
-  type FuzzStack,
+  useFuzzStack,
   type MessageCase,
   type RawCase,
 } from './function-fuzz.js';
@@ -69,14 +68,7 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
   },
 );
 
-let fuzz: FuzzStack;
-beforeAll(async () => {
-  fuzz = await startFuzzStack();
-});
-afterAll(async () => {
-  await fuzz?.close();
-  expect(fuzz?.guard.failures ?? []).toEqual([]);
-});
+const fuzz = useFuzzStack();
 
 describe('fuzz: onJobRequest', () => {
   it(
@@ -87,7 +79,7 @@ describe('fuzz: onJobRequest', () => {
         fc.asyncProperty(cases, async (c) => {
           seen[c.label] += 1;
           const messageId = freshMessageId('jr');
-          const o = await observe(fuzz.stack, () => send(fuzz.stack, 'onJobRequest', c, messageId));
+          const o = await observe(fuzz().stack, () => send(fuzz().stack, 'onJobRequest', c, messageId));
           expectRejectionsCoded(o);
           if (c.kind === 'raw') {
             expectRawHandled(o);

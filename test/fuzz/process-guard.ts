@@ -2,6 +2,8 @@
  * Records every `unhandledRejection` and `uncaughtException` while a fuzz run is active, so a
  * property can fail on them (vitest would only report them after the fact, without the input).
  */
+import { afterAll, beforeAll, expect } from 'vitest';
+
 export interface ProcessGuard {
   /** Everything caught so far, as readable lines. */
   readonly failures: readonly string[];
@@ -39,4 +41,19 @@ export function guardProcess(): ProcessGuard {
 
 function describe(value: unknown): string {
   return value instanceof Error ? (value.stack ?? value.message) : String(value);
+}
+
+/**
+ * Guards the whole test file: listens from beforeAll and, in afterAll, fails the file on anything
+ * caught.
+ */
+export function guardProcessForFile(): void {
+  let guard: ProcessGuard | undefined;
+  beforeAll(() => {
+    guard = guardProcess();
+  });
+  afterAll(() => {
+    guard?.stop();
+    expect(guard?.failures ?? []).toEqual([]);
+  });
 }

@@ -3,11 +3,11 @@
  * accepts a correct signature within the tolerance, whatever the body, key or rotation set.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignature } from '../../shared/core/webhook-signature.js';
 import { nastyString } from './arbitraries.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
-import { guardProcess, type ProcessGuard } from './process-guard.js';
+import { guardProcessForFile } from './process-guard.js';
 
 const NOW = 1_767_225_600; // 2026-01-01T00:00:00Z
 const TOLERANCE = 300;
@@ -36,14 +36,7 @@ const junkHeader = fc.oneof(
     .map((parts) => parts.join(',')),
 );
 
-let guard: ProcessGuard;
-beforeAll(() => {
-  guard = guardProcess();
-});
-afterAll(() => {
-  guard.stop();
-  expect(guard.failures).toEqual([]);
-});
+guardProcessForFile();
 
 describe('fuzz: webhook signature verifier', () => {
   it(

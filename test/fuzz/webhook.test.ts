@@ -5,7 +5,7 @@
  * touched by a correctly signed, valid request (or a status lookup), and only /jobs creates.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../shared/core/ids.js';
 import { JobRequestV1Schema } from '../../shared/core/request.js';
 import { signatureHeader } from '../../shared/core/webhook-signature.js';
@@ -18,14 +18,7 @@ import {
   validJobRequest,
   type Json,
 } from './arbitraries.js';
-import {
-  expectNoServerError,
-  headerValue,
-  KNOWN_CODES,
-  observe,
-  startFuzzStack,
-  type FuzzStack,
-} from './function-fuzz.js';
+import { expectNoServerError, headerValue, KNOWN_CODES, observe, useFuzzStack } from './function-fuzz.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
 
 type Signing = 'valid' | 'old-key' | 'none' | 'wrong-key' | 'stale' | 'junk';
@@ -140,14 +133,7 @@ function signature(c: Case, now: number): string | undefined {
   }
 }
 
-let fuzz: FuzzStack;
-beforeAll(async () => {
-  fuzz = await startFuzzStack();
-});
-afterAll(async () => {
-  await fuzz?.close();
-  expect(fuzz?.guard.failures ?? []).toEqual([]);
-});
+const fuzz = useFuzzStack();
 
 describe('fuzz: webhook', () => {
   it(
@@ -163,8 +149,8 @@ describe('fuzz: webhook', () => {
           if (c.idempotencyKey !== undefined) headers['Idempotency-Key'] = c.idempotencyKey;
           if (c.correlationId !== undefined) headers['X-Correlation-Id'] = c.correlationId;
           const hasBody = c.method !== 'GET' && c.method !== 'HEAD';
-          const o = await observe(fuzz.stack, () =>
-            fetch(`${fuzz.stack.urls.webhook}${c.path}`, {
+          const o = await observe(fuzz().stack, () =>
+            fetch(`${fuzz().stack.urls.webhook}${c.path}`, {
               method: c.method,
               headers,
               ...(hasBody ? { body: new Uint8Array(c.body) } : {}),
@@ -240,8 +226,8 @@ describe('fuzz: webhook', () => {
       await fc.assert(
         fc.asyncProperty(validJobRequest(), nastyString, async (request, junk) => {
           const body = JSON.stringify(request);
-          const o = await observe(fuzz.stack, () =>
-            fetch(`${fuzz.stack.urls.webhook}/jobs`, {
+          const o = await observe(fuzz().stack, () =>
+            fetch(`${fuzz().stack.urls.webhook}/jobs`, {
               method: 'POST',
               headers: {
                 'Content-Type': 'application/json',
