@@ -13,7 +13,7 @@ const TOPICS = {
   requests: 'streamgate-requests',
   gcr: 'gcr',
 };
-const SECRET = 'bench-webhook-key';
+const SECRET = 'bench-webhook-key-0123456789abcdef';
 
 /** What each function is: how functions-framework must serve it. */
 export const SIGNATURES = {

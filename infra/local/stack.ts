@@ -8,6 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadWebhookSecrets } from '../../shared/adapters/config-loader.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import type { LifecycleTimings } from './batch/server.js';
 import { startFunctionProcess, type FunctionProcess } from './function-process.js';
@@ -97,6 +98,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const ports = options.ports ?? DEFAULT_PORTS;
   const progress = options.onProgress ?? (() => undefined);
   const webhookSecret = options.webhookSecret ?? randomWebhookSecret();
+  // The functions would refuse a short key at their first request; refuse it before anything starts.
+  loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: webhookSecret });
   const writeFile = options.writeEndpointsFile ?? true;
 
   await assertPortsFree(ports);

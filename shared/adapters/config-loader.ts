@@ -80,15 +80,35 @@ async function readConfigFile(
   return parseConfigText(text, path);
 }
 
+/** The shortest webhook key accepted: RFC 2104 advises HMAC keys no shorter than the hash output (32 bytes for SHA-256). */
+export const MIN_WEBHOOK_KEY_BYTES = 32;
+
 /**
  * The webhook HMAC keys from `STREAMGATE_WEBHOOK_SECRETS` (comma-separated, trimmed, empties
- * dropped). Several keys allow rotation. Never log the values.
+ * dropped). Several keys allow rotation. A key shorter than {@link MIN_WEBHOOK_KEY_BYTES} (UTF-8
+ * bytes) throws `CONFIG_INVALID` naming the key by its position, never by its value.
+ *
+ * @example
+ *   loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: `${newKey},${oldKey}` }); // [newKey, oldKey]
  */
 export function loadWebhookSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const raw = readEnv('STREAMGATE_WEBHOOK_SECRETS', env);
   if (raw === undefined) return [];
-  return raw
+  const keys = raw
     .split(',')
     .map((secret) => secret.trim())
     .filter((secret) => secret !== '');
+  const short = keys.flatMap((key, index) =>
+    Buffer.byteLength(key, 'utf8') < MIN_WEBHOOK_KEY_BYTES ? [index + 1] : [],
+  );
+  if (short.length > 0) {
+    const which = short.map((position) => `key ${position} of ${keys.length}`).join(', ');
+    throw new StreamgateError(
+      'CONFIG_INVALID',
+      `STREAMGATE_WEBHOOK_SECRETS: ${which} ${short.length === 1 ? 'is' : 'are'} shorter than ${MIN_WEBHOOK_KEY_BYTES} bytes. ` +
+        'Use a random key, e.g. `openssl rand -hex 32`.',
+      { kind: 'permanent', details: { origin: 'STREAMGATE_WEBHOOK_SECRETS', shortKeys: short } },
+    );
+  }
+  return keys;
 }

@@ -22,7 +22,7 @@ type Launched = StreamgateEvent<typeof EVENT_TYPES.launched>;
 type Completed = StreamgateEvent<typeof EVENT_TYPES.completed>;
 
 const WAIT_MS = 20_000;
-const SECRET = 'e2e-webhook-secret';
+const SECRET = 'e2e-webhook-secret-0123456789abcdef';
 const IMAGE = 'us-central1-docker.pkg.dev/demo-project/apps/hello';
 
 let stateDir: string;

@@ -21,8 +21,8 @@ export const TOPICS = {
   gcr: 'gcr',
 } as const;
 export const EVENTS_TOPIC = `projects/${PROJECT}/topics/${TOPICS.events}`;
-export const SECRET = 'current-webhook-key';
-export const OLD_SECRET = 'previous-webhook-key';
+export const SECRET = 'current-webhook-key-0123456789abcdef';
+export const OLD_SECRET = 'previous-webhook-key-0123456789abcdef';
 
 export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
 const FUNCTIONS: readonly FunctionName[] = ['onImagePush', 'onJobRequest', 'onJobStateChanged', 'webhook'];

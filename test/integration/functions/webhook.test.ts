@@ -103,7 +103,7 @@ describe('webhook through functions-framework', () => {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          'X-Streamgate-Signature': signatureHeader('current-webhook-key', now, JSON.stringify(request())),
+          'X-Streamgate-Signature': signatureHeader(SECRET, now, JSON.stringify(request())),
         },
         body: JSON.stringify(request({ taskCount: 2 })),
       });

@@ -6,6 +6,7 @@ import {
   DEFAULT_CONFIG_PATH,
   loadConfig,
   loadWebhookSecrets,
+  MIN_WEBHOOK_KEY_BYTES,
   resetConfigCache,
 } from '../../../shared/adapters/config-loader.js';
 import type { StreamgateError } from '../../../shared/core/errors.js';
@@ -115,9 +116,54 @@ describe('loadConfig', () => {
 });
 
 describe('loadWebhookSecrets', () => {
+  const k1 = 'a'.repeat(MIN_WEBHOOK_KEY_BYTES);
+  const k2 = 'b'.repeat(40);
+  const k3 = 'c'.repeat(64);
+
+  function refusal(value: string): StreamgateError {
+    try {
+      loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: value });
+    } catch (error) {
+      return error as StreamgateError;
+    }
+    throw new Error('expected loadWebhookSecrets to refuse the keys');
+  }
+
   it('splits, trims and drops empties', () => {
-    expect(loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: ' k1 ,k2,, ,k3' })).toEqual(['k1', 'k2', 'k3']);
+    expect(loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: ` ${k1} ,${k2},, ,${k3}` })).toEqual([
+      k1,
+      k2,
+      k3,
+    ]);
     expect(loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: '' })).toEqual([]);
     expect(loadWebhookSecrets({})).toEqual([]);
+  });
+
+  it('requires keys of at least 32 bytes', () => {
+    expect(MIN_WEBHOOK_KEY_BYTES).toBe(32);
+    expect(loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: 'x'.repeat(32) })).toEqual(['x'.repeat(32)]);
+    expect(refusal('x'.repeat(31)).code).toBe('CONFIG_INVALID');
+  });
+
+  it('counts UTF-8 bytes, not characters', () => {
+    // 16 two-byte characters are 32 bytes; 31 ASCII characters are 31 bytes.
+    expect(loadWebhookSecrets({ STREAMGATE_WEBHOOK_SECRETS: 'é'.repeat(16) })).toHaveLength(1);
+    expect(refusal('é'.repeat(15) + 'x').message).toMatch(/key 1 of 1 is shorter than 32 bytes/);
+  });
+
+  it('names a short key by its position, never by its value, and explains the fix', () => {
+    const short = 'previous-webhook-key';
+    const error = refusal(`${k1},${short},${k2}`);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toMatch(/STREAMGATE_WEBHOOK_SECRETS: key 2 of 3 is shorter than 32 bytes/);
+    expect(error.message).toMatch(/openssl rand -hex 32/);
+    expect(error.details).toEqual({ origin: 'STREAMGATE_WEBHOOK_SECRETS', shortKeys: [2] });
+    const shown = `${error.message} ${JSON.stringify(error.details)}`;
+    for (const key of [short, k1, k2]) expect(shown).not.toContain(key);
+  });
+
+  it('lists every short key', () => {
+    expect(refusal(`tiny,${k1},small`).message).toMatch(/key 1 of 3, key 3 of 3 are shorter/);
   });
 });
