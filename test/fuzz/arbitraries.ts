@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/corpus');
+export const CORPUS_DIR = path.resolve(REPO_ROOT, 'test/fixtures/corpus');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -408,7 +408,7 @@ export function invalidJobRequest(image?: fc.Arbitrary<string>): fc.Arbitrary<Re
 }
 
 // ---------------------------------------------------------------------------------------------
-// Batch notifications (gcp-facts §2.3: attributes + a plain-text body)
+// Batch notifications (docs/platform-facts.md: attributes + a plain-text body)
 
 export interface NotificationParts {
   attributes: Record<string, string>;

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../shared/core/eligibility.js';
 import type { FetchedManifest } from '../../shared/core/manifest.js';
 
-/** The corpus sits beside the checkout: <repo>/../shared/corpus. */
+/** The corpus of real manifests and their expected verdicts (test/fixtures/corpus/SOURCES.md). */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus');
+const corpus = path.resolve(repoRoot, 'test/fixtures/corpus');
 
 interface Expected {
   file: string;
@@ -38,8 +38,8 @@ const expected = JSON.parse(readFileSync(path.join(corpus, 'expected.json'), 'ut
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(corpus, file), 'utf8'));
 const sorted = (xs: string[]) => [...xs].sort();
 
-describe('conformance with ../shared/corpus/expected.json', () => {
-  it('has the 63 manifests EXPECTED.md describes', () => {
+describe('conformance with test/fixtures/corpus/expected.json', () => {
+  it('has the 63 manifests the corpus describes', () => {
     expect(expected).toHaveLength(63);
   });
 

@@ -8,7 +8,7 @@ import { PUBSUB_CLOUDEVENT_TYPE } from '../../../shared/core/envelopes/pubsub.js
 import { startStack, type FunctionName, type Stack } from '../../helpers/stack-harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/events');
+const corpus = path.resolve(repoRoot, 'test/fixtures/corpus/events');
 
 interface CorpusFile {
   name: string;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(repoRoot, 'bin/streamgate');
-const corpus = path.resolve(repoRoot, '../shared/corpus/manifests');
+const corpus = path.resolve(repoRoot, 'test/fixtures/corpus/manifests');
 const scratch = mkdtempSync(path.join(tmpdir(), 'streamgate-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
