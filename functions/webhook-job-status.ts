@@ -1,12 +1,16 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { REGION_PATTERN } from '../shared/core/request.js';
-import { describeJob } from '../shared/pipeline/job-status.js';
+import { describeJob, type JobStatus } from '../shared/pipeline/job-status.js';
+import { isPermanent } from './outcome.js';
 import { problem, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
+import { publicFinding } from './webhook-failure.js';
 
 /**
- * `GET /jobs/<id>[?region=R]`: looks in the given region, else in every plain region of
- * `policy.allowedRegions`.
+ * `GET /jobs/<id>[?region=R]` (signature already verified): looks in the given region, else in
+ * every plain region of `policy.allowedRegions`. Jobs streamgate does not manage are not found.
+ * A Batch failure answers with its reason code only; transient ones propagate to the webhook's
+ * 503.
  */
 export async function jobStatus(
   req: Request,
@@ -49,7 +53,14 @@ export async function jobStatus(
       );
     }
   }
-  const status = await describeJob(jobId, regions, deps);
+  let status: JobStatus | undefined;
+  try {
+    status = await describeJob(jobId, regions, deps);
+  } catch (error) {
+    if (!isPermanent(error)) throw error;
+    deps.logger.error('Batch refused a job status read', { code: error.code, detail: error.message });
+    return sendProblem(res, problem(500, [publicFinding(error)], correlationId));
+  }
   if (!status) {
     return sendProblem(
       res,

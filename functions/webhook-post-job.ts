@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { jobDefaultsFor } from '../shared/core/config.js';
 import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
@@ -9,11 +8,13 @@ import {
   toLaunchRequest,
   type LaunchRequest,
 } from '../shared/core/request.js';
+import { signedRequestKey } from '../shared/core/webhook-signature.js';
 import { launch, reject } from '../shared/pipeline/launch.js';
 import type { LaunchOutcome } from '../shared/pipeline/outcomes.js';
 import { findingOf, isPermanent, statusOfRejection } from './outcome.js';
 import { problem, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
+import type { Route } from './webhook-routes.js';
 import { checkSignature } from './webhook-signature.js';
 
 /**
@@ -25,9 +26,10 @@ export async function postJob(
   res: Response,
   deps: Runtime,
   headerCorrelationId: string,
-  dryRun: boolean,
+  route: Extract<Route, { kind: 'create' | 'plan' }>,
 ): Promise<void> {
   const { config } = deps;
+  const dryRun = route.kind === 'plan';
   const max = config.webhook.maxBodyBytes;
   const raw = req.rawBody ?? Buffer.alloc(0);
   const declared = Number(req.get('content-length') ?? '0');
@@ -57,8 +59,9 @@ export async function postJob(
       ),
     );
   }
-  const signature = checkSignature(req, raw, deps);
-  if (signature) return sendProblem(res, problem(401, [signature], headerCorrelationId));
+  const signed = { method: req.method, path: route.path, body: raw };
+  const signature = checkSignature(req, signed, deps);
+  if (!signature.ok) return sendProblem(res, problem(401, [signature.reason], headerCorrelationId));
 
   const json = parseJson(raw);
   if (json === undefined) {
@@ -104,7 +107,8 @@ export async function postJob(
     }
     request = toLaunchRequest(parsed, {
       source: 'webhook',
-      idempotencyKey: keyHeader ?? randomUUID(),
+      // Without a key, replaying this signed request must find the same job, not launch another.
+      idempotencyKey: keyHeader ?? signedRequestKey(signature.timestampSeconds, signed),
       correlationId: headerCorrelationId,
       defaults: jobDefaultsFor(config),
     });

@@ -1,23 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { CorrelationIdSchema } from '../shared/core/request.js';
-import { findingOf, isTransient, RETRY_AFTER_SECONDS } from './outcome.js';
+import { isTransient, RETRY_AFTER_SECONDS } from './outcome.js';
 import { problem, sendProblem } from './problem.js';
 import { getRuntime, type Runtime } from './runtime.js';
+import { publicFinding } from './webhook-failure.js';
 import { jobStatus } from './webhook-job-status.js';
 import { postJob } from './webhook-post-job.js';
 import { matchRoute } from './webhook-routes.js';
+import { checkSignature } from './webhook-signature.js';
 
 const TRACE_ID = /^([0-9a-f]{32})(?:\/|$)/i;
 
 /**
  * `webhook` (HTTP): `POST /jobs` launches a signed JobRequest v1, `POST /jobs:plan` answers what
- * would be launched, `GET /jobs/<id>` reports a job. Errors are RFC 9457 problems with reason
- * codes; bad input never answers 500.
+ * would be launched, `GET /jobs/<id>` reports a job. Every route is signed (scheme v2, bound to
+ * the method and the route). Errors are RFC 9457 problems with reason codes; bad input never
+ * answers 500.
  *
  * @example
  *   curl -X POST "$URL/jobs" -H 'Content-Type: application/json' \
- *     -H "X-Streamgate-Signature: t=$T,v1=$HMAC" -H 'Idempotency-Key: build-42' --data-binary @request.json
+ *     -H "X-Streamgate-Signature: t=$T,v2=$HMAC" -H 'Idempotency-Key: build-42' --data-binary @request.json
  */
 export async function webhook(req: Request, res: Response): Promise<void> {
   const correlationId = correlationIdOf(req);
@@ -49,7 +52,8 @@ export async function webhook(req: Request, res: Response): Promise<void> {
   } catch (error) {
     if (isTransient(error)) {
       log.warn('transient failure; asked the client to retry', { code: error.code, detail: error.message });
-      sendProblem(res, problem(503, [findingOf(error)], correlationId), {
+      // The adapter's message (gRPC details) is logged above, never sent.
+      sendProblem(res, problem(503, [publicFinding(error)], correlationId), {
         'Retry-After': String(RETRY_AFTER_SECONDS),
       });
       return;
@@ -98,11 +102,15 @@ async function answer(req: Request, res: Response, deps: Runtime, correlationId:
         ),
         { Allow: route.allow },
       );
-    case 'status':
+    case 'status': {
+      // A GET is signed over an empty body, whatever the client sent with it.
+      const check = checkSignature(req, { method: req.method, path: route.path, body: '' }, deps);
+      if (!check.ok) return sendProblem(res, problem(401, [check.reason], correlationId));
       return jobStatus(req, res, deps, route.jobId, correlationId);
+    }
     case 'create':
     case 'plan':
-      return postJob(req, res, deps, correlationId, route.kind === 'plan');
+      return postJob(req, res, deps, correlationId, route);
   }
 }
 

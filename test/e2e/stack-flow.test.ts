@@ -43,7 +43,11 @@ async function postJob(body: object, idempotencyKey: string): Promise<Response> 
     headers: {
       'content-type': 'application/json',
       'idempotency-key': idempotencyKey,
-      'x-streamgate-signature': signatureHeader(SECRET, Math.floor(Date.now() / 1000), raw),
+      'x-streamgate-signature': signatureHeader(SECRET, Math.floor(Date.now() / 1000), {
+        method: 'POST',
+        path: '/jobs',
+        body: raw,
+      }),
     },
     body: raw,
     signal: AbortSignal.timeout(15_000),

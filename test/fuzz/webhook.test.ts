@@ -2,13 +2,18 @@
  * Fuzzes the `webhook` HTTP function: random methods, paths, content types, signatures (good,
  * missing, wrong key, stale, junk), Idempotency-Keys and bodies (valid, invalid by construction,
  * mutated, junk bytes). No 5xx; every error is a problem+json with a known `code`; Batch is only
- * touched by a correctly signed, valid request (or a status lookup), and only /jobs creates.
+ * touched by a correctly signed, valid request (or a signed status lookup), and only /jobs creates.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../shared/core/ids.js';
 import { JobRequestV1Schema } from '../../shared/core/request.js';
-import { signatureHeader } from '../../shared/core/webhook-signature.js';
+import {
+  signatureHeader,
+  signedRequestKey,
+  type SignedRequest,
+} from '../../shared/core/webhook-signature.js';
+import { matchRoute } from '../../functions/webhook-routes.js';
 import { OLD_SECRET, SECRET } from '../helpers/stack-harness.js';
 import {
   invalidJobRequest,
@@ -21,7 +26,7 @@ import {
 import { expectNoServerError, headerValue, KNOWN_CODES, observe, useFuzzStack } from './function-fuzz.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
 
-type Signing = 'valid' | 'old-key' | 'none' | 'wrong-key' | 'stale' | 'junk';
+type Signing = 'valid' | 'old-key' | 'none' | 'wrong-key' | 'stale' | 'junk' | 'v1-only' | 'other-route';
 type BodyClass = 'valid' | 'invalid' | 'mutated' | 'junk';
 
 interface Case {
@@ -106,7 +111,18 @@ const cases: fc.Arbitrary<Case> = fc
     ),
     signing: fc.oneof(
       { weight: 5, arbitrary: fc.constant<Signing>('valid') },
-      { weight: 4, arbitrary: fc.constantFrom<Signing>('old-key', 'none', 'wrong-key', 'stale', 'junk') },
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom<Signing>(
+          'old-key',
+          'none',
+          'wrong-key',
+          'stale',
+          'junk',
+          'v1-only',
+          'other-route',
+        ),
+      },
     ),
     idempotencyKey: fc.option(fc.oneof(fc.stringMatching(/^[\x21-\x7e]{1,40}$/), headerValue), {
       nil: undefined,
@@ -116,20 +132,36 @@ const cases: fc.Arbitrary<Case> = fc
   })
   .map(({ bodies: b, ...rest }) => ({ ...rest, ...b }));
 
+/** What a correct signature of this case covers: the route as the webhook matches it. */
+function signedRequest(c: Case): SignedRequest {
+  const path = c.path.replace(/\?.*$/, '');
+  const route = matchRoute(c.method, path);
+  return { method: c.method, path: 'path' in route ? route.path : path, body: c.body };
+}
+
 function signature(c: Case, now: number): string | undefined {
+  const signed = signedRequest(c);
   switch (c.signing) {
     case 'none':
       return undefined;
     case 'valid':
-      return signatureHeader(SECRET, now, c.body);
+      return signatureHeader(SECRET, now, signed);
     case 'old-key':
-      return signatureHeader(OLD_SECRET, now, c.body);
+      return signatureHeader(OLD_SECRET, now, signed);
     case 'wrong-key':
-      return signatureHeader('not-a-configured-key', now, c.body);
+      return signatureHeader('not-a-configured-key', now, signed);
     case 'stale':
-      return signatureHeader(SECRET, now - 301, c.body);
+      return signatureHeader(SECRET, now - 301, signed);
     case 'junk':
-      return `t=${now},v1=${'0'.repeat(64)}`;
+      return `t=${now},v2=${'0'.repeat(64)}`;
+    case 'v1-only':
+      return signatureHeader(SECRET, now, signed).replace(',v2=', ',v1=');
+    case 'other-route':
+      // A signature captured on another route or method, replayed here.
+      return signatureHeader(SECRET, now, {
+        ...signed,
+        ...(signed.path === '/jobs' ? { path: '/jobs:plan' } : { path: '/jobs', method: 'POST' }),
+      });
   }
 }
 
@@ -144,7 +176,8 @@ describe('fuzz: webhook', () => {
         fc.asyncProperty(cases, async (c) => {
           const headers: Record<string, string> = {};
           if (c.contentType !== undefined) headers['Content-Type'] = c.contentType;
-          const sig = signature(c, Math.floor(Date.now() / 1000));
+          const now = Math.floor(Date.now() / 1000);
+          const sig = signature(c, now);
           if (sig !== undefined) headers['X-Streamgate-Signature'] = sig;
           if (c.idempotencyKey !== undefined) headers['Idempotency-Key'] = c.idempotencyKey;
           if (c.correlationId !== undefined) headers['X-Correlation-Id'] = c.correlationId;
@@ -192,10 +225,17 @@ describe('fuzz: webhook', () => {
             expect(problem.status).toBe(o.status);
             expect(problem.reasons.length).toBeGreaterThan(0);
           }
-          // Batch is consulted only for a signed, valid create/plan, or for a status lookup.
-          const mayTouchBatch = ((isCreate || isPlan) && json && signed && keyOk && valid) || isLookup;
+          // Batch is consulted only for a signed, valid create/plan, or for a signed status lookup.
+          const mayTouchBatch =
+            ((isCreate || isPlan) && json && signed && keyOk && valid) || (isLookup && signed);
           if (!mayTouchBatch) expect(o.batchCalls).toBe(0);
           if (!isCreate) expect(o.createCalls).toBe(0);
+          if (isLookup && !signed && !parserRefusal && o.status !== 404) {
+            expect(o.status).toBe(401);
+            if (c.signing === 'v1-only' && c.method === 'GET')
+              expect(JSON.parse(o.body)).toMatchObject({ code: 'SIGNATURE_SCHEME_OUTDATED' });
+            counts.unsignedRefused += 1;
+          }
           if ((isCreate || isPlan) && !signed) {
             expect([400, 401, 413, 415]).toContain(o.status);
             if (o.status === 400) expect(parserRefusal).toBe(true);
@@ -206,8 +246,9 @@ describe('fuzz: webhook', () => {
             const answer = JSON.parse(o.body) as { jobId: string };
             // The request's own idempotencyKey wins over the header (toLaunchRequest).
             const own = (JSON.parse(c.body.toString('utf8')) as { idempotencyKey?: string }).idempotencyKey;
-            const key = own ?? sentKey;
-            if (key !== undefined) expect(answer.jobId).toBe(jobIdFor('webhook', key));
+            // Without either, the key derives from what the signature covered (replays find the job).
+            const key = own ?? sentKey ?? signedRequestKey(now, signedRequest(c));
+            expect(answer.jobId).toBe(jobIdFor('webhook', key));
             counts.created += 1;
           }
           if (isPlan && o.status === 200) counts.plans += 1;
@@ -240,7 +281,7 @@ describe('fuzz: webhook', () => {
           expect(o.status).toBe(401);
           expect(o.batchCalls).toBe(0);
           expect((JSON.parse(o.body) as { code: string }).code).toMatch(
-            /^SIGNATURE_(MISSING|INVALID|STALE)$/,
+            /^SIGNATURE_(MISSING|INVALID|STALE|SCHEME_OUTDATED)$/,
           );
         }),
         fuzzParameters(200),

@@ -174,14 +174,16 @@ export async function startStack(options: { batch?: StandInsOptions['batch'] } =
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
       const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
       const secret = opts.secret === undefined ? SECRET : opts.secret;
+      const method = opts.method ?? 'POST';
       if (secret !== null) {
+        // v2 covers the route as the webhook serves it: no query string, no trailing slash.
+        const route = path.replace(/\?.*$/, '').replace(/(.)\/+$/, '$1');
         headers['X-Streamgate-Signature'] = signatureHeader(
           secret,
           opts.timestamp ?? Math.floor(Date.now() / 1000),
-          raw,
+          { method, path: route, body: raw },
         );
       }
-      const method = opts.method ?? 'POST';
       return fetch(`${urls.webhook}${path}`, {
         method,
         headers,

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHmac } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
+import { jobIdFor } from '../../../shared/core/ids.js';
+import { signatureHeader, signedRequestKey } from '../../../shared/core/webhook-signature.js';
 import { Pusher, buildImage, makeLayer } from '../../helpers/oci-images.js';
 import {
   OLD_SECRET,
@@ -61,6 +65,21 @@ describe('webhook through functions-framework', () => {
     return body;
   }
 
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const sign = (method: string, path: string, body: string, t = nowSeconds()) =>
+    signatureHeader(SECRET, t, { method, path, body });
+  /** Sends exactly this signature header (or none), as a client replaying a capture would. */
+  const send = (method: string, path: string, body: string, signature: string | undefined) =>
+    fetch(`${stack.urls.webhook}${path}`, {
+      method,
+      headers: {
+        'Content-Type': 'application/json',
+        ...(signature === undefined ? {} : { 'X-Streamgate-Signature': signature }),
+      },
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
+      signal: AbortSignal.timeout(20_000),
+    });
+
   describe('signatures', () => {
     it('refuses a missing signature', async () => {
       await expectProblem(
@@ -98,12 +117,15 @@ describe('webhook through functions-framework', () => {
     });
     it('refuses a body that differs from the signed one', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const { signatureHeader } = await import('../../../shared/core/webhook-signature.js');
       const res = await fetch(`${stack.urls.webhook}/jobs`, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          'X-Streamgate-Signature': signatureHeader(SECRET, now, JSON.stringify(request())),
+          'X-Streamgate-Signature': signatureHeader(SECRET, now, {
+            method: 'POST',
+            path: '/jobs',
+            body: JSON.stringify(request()),
+          }),
         },
         body: JSON.stringify(request({ taskCount: 2 })),
       });
@@ -235,7 +257,7 @@ describe('webhook through functions-framework', () => {
     it('GET /jobs/<id> reports a job, and 404 for unknown ones', async () => {
       const res = await stack.webhook('/jobs', request(), { headers: { 'Idempotency-Key': 'status-me' } });
       const { jobId, jobName } = (await res.json()) as { jobId: string; jobName: string };
-      const status = await stack.webhook(`/jobs/${jobId}`, undefined, { method: 'GET', secret: null });
+      const status = await stack.webhook(`/jobs/${jobId}`, undefined, { method: 'GET' });
       expect(status.status).toBe(200);
       expect(await status.json()).toMatchObject({
         jobName,
@@ -245,19 +267,175 @@ describe('webhook through functions-framework', () => {
       });
       const withRegion = await stack.webhook(`/jobs/${jobId}?region=us-central1`, undefined, {
         method: 'GET',
-        secret: null,
       });
       expect(withRegion.status).toBe(200);
       await expectProblem(
-        await stack.webhook('/jobs/sg-webhook-unknown', undefined, { method: 'GET', secret: null }),
+        await stack.webhook('/jobs/sg-webhook-unknown', undefined, { method: 'GET' }),
         404,
         'NOT_FOUND',
       );
       await expectProblem(
-        await stack.webhook(`/jobs/${jobId}?region=Not A Region`, undefined, { method: 'GET', secret: null }),
+        await stack.webhook(`/jobs/${jobId}?region=Not A Region`, undefined, { method: 'GET' }),
         400,
         'INVALID_REQUEST',
       );
+    });
+  });
+
+  describe('scheme v2: signatures bound to the method and the route', () => {
+    it('refuses a v1-only header with SIGNATURE_SCHEME_OUTDATED, saying how to sign v2', async () => {
+      const raw = JSON.stringify(request());
+      const t = nowSeconds();
+      const v1 = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${raw}`).digest('hex')}`;
+      const creates = stack.standIns.batch.createCalls();
+      const body = await expectProblem(
+        await send('POST', '/jobs', raw, v1),
+        401,
+        'SIGNATURE_SCHEME_OUTDATED',
+      );
+      expect(body.detail).toContain('v2=');
+      expect(body.detail).toContain('<t>.<METHOD>.<path>.<raw body>');
+      expect(stack.standIns.batch.createCalls()).toBe(creates);
+    });
+
+    it('replaying a signed POST /jobs without a key returns the same job, and Batch holds one', async () => {
+      const raw = JSON.stringify(request({ labels: { replay: 'exact' } }));
+      const t = nowSeconds();
+      const signature = sign('POST', '/jobs', raw, t);
+      const first = await send('POST', '/jobs', raw, signature);
+      expect(first.status).toBe(202);
+      const launched = (await first.json()) as { jobId: string; created: boolean };
+      // The key derives from what the signature covers, not from a random UUID.
+      const key = signedRequestKey(t, { method: 'POST', path: '/jobs', body: raw });
+      expect(launched.jobId).toBe(jobIdFor('webhook', key));
+
+      const replay = await send('POST', '/jobs', raw, signature);
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toMatchObject({ created: false, jobId: launched.jobId });
+      const jobs = stack.standIns.batch.jobs().filter((j) => j.name.endsWith(`/jobs/${launched.jobId}`));
+      expect(jobs).toHaveLength(1);
+    });
+
+    it('a header padded with bogus or reordered v2 entries verifies and finds the same job', async () => {
+      const raw = JSON.stringify(request({ labels: { replay: 'padded' } }));
+      const signature = sign('POST', '/jobs', raw);
+      const first = await send('POST', '/jobs', raw, signature);
+      expect(first.status).toBe(202);
+      const { jobId } = (await first.json()) as { jobId: string };
+      const [stamp, v2] = signature.split(',');
+      const padded = `v2=${'f'.repeat(64)},${String(v2)},${String(stamp)},v2=${'0'.repeat(64)}`;
+      const replay = await send('POST', '/jobs', raw, padded);
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toMatchObject({ created: false, jobId });
+      expect(stack.standIns.batch.jobs().filter((j) => j.name.endsWith(`/jobs/${jobId}`))).toHaveLength(1);
+    });
+
+    it('refuses a captured signed POST /jobs:plan replayed to POST /jobs', async () => {
+      const raw = JSON.stringify(request({ labels: { replay: 'plan' } }));
+      const signature = sign('POST', '/jobs:plan', raw);
+      expect((await send('POST', '/jobs:plan', raw, signature)).status).toBe(200);
+      const creates = stack.standIns.batch.createCalls();
+      await expectProblem(await send('POST', '/jobs', raw, signature), 401, 'SIGNATURE_INVALID');
+      expect(stack.standIns.batch.createCalls()).toBe(creates);
+    });
+
+    it('signs the route as served: a trailing slash or a query string is not part of the path', async () => {
+      const raw = JSON.stringify(request());
+      const signature = sign('POST', '/jobs:plan', raw);
+      expect((await send('POST', '/jobs:plan/', raw, signature)).status).toBe(200);
+      expect((await send('POST', '/jobs:plan?verbose=1', raw, signature)).status).toBe(200);
+      const prefixed = sign('POST', '/webhook/jobs:plan', raw);
+      await expectProblem(await send('POST', '/jobs:plan', raw, prefixed), 401, 'SIGNATURE_INVALID');
+    });
+  });
+
+  describe('GET /jobs/<id> is signed', () => {
+    let jobA: string;
+    let jobB: string;
+    beforeAll(async () => {
+      const ids: string[] = [];
+      for (const key of ['status-a', 'status-b']) {
+        const res = await stack.webhook('/jobs', request(), { headers: { 'Idempotency-Key': key } });
+        ids.push(((await res.json()) as { jobId: string }).jobId);
+      }
+      [jobA, jobB] = ids as [string, string];
+    });
+
+    it('refuses unsigned, wrongly signed and v1 status requests with 401, before reading Batch', async () => {
+      const reads = stack.standIns.batch.callCount('getJob');
+      const t = nowSeconds();
+      const v1 = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.`).digest('hex')}`;
+      const cases: Array<[string | undefined, string]> = [
+        [undefined, 'SIGNATURE_MISSING'],
+        [
+          signatureHeader('not-a-configured-key', t, { method: 'GET', path: `/jobs/${jobA}`, body: '' }),
+          'SIGNATURE_INVALID',
+        ],
+        [sign('POST', `/jobs/${jobA}`, ''), 'SIGNATURE_INVALID'],
+        [v1, 'SIGNATURE_SCHEME_OUTDATED'],
+      ];
+      for (const [signature, code] of cases) {
+        const body = await expectProblem(await send('GET', `/jobs/${jobA}`, '', signature), 401, code);
+        expect(JSON.stringify(body)).not.toContain(jobA.slice(3));
+      }
+      expect(stack.standIns.batch.callCount('getJob')).toBe(reads);
+      expect((await send('GET', `/jobs/${jobA}`, '', sign('GET', `/jobs/${jobA}`, ''))).status).toBe(200);
+    });
+
+    it('refuses a GET signature replayed on another job id or as a HEAD', async () => {
+      const signature = sign('GET', `/jobs/${jobA}`, '');
+      expect((await send('GET', `/jobs/${jobA}?region=us-central1`, '', signature)).status).toBe(200);
+      await expectProblem(await send('GET', `/jobs/${jobB}`, '', signature), 401, 'SIGNATURE_INVALID');
+      expect((await send('HEAD', `/jobs/${jobA}`, '', signature)).status).toBe(401);
+      expect((await send('HEAD', `/jobs/${jobA}`, '', sign('HEAD', `/jobs/${jobA}`, ''))).status).toBe(200);
+    });
+
+    it('answers only for jobs streamgate manages', async () => {
+      const { BatchServiceClient } = await import('@google-cloud/batch');
+      const client = new BatchServiceClient({
+        apiEndpoint: '127.0.0.1',
+        port: stack.standIns.batch.port,
+        sslCreds: grpc.credentials.createInsecure(),
+      });
+      try {
+        await client.createJob({
+          parent: `projects/${PROJECT}/locations/us-central1`,
+          jobId: 'someone-elses-job',
+          job: {
+            taskGroups: [{ taskSpec: { runnables: [{ container: { imageUri: 'busybox' } }] } }],
+            allocationPolicy: { location: { allowedLocations: ['regions/us-central1'] } },
+          },
+        });
+      } finally {
+        await client.close();
+      }
+      const path = '/jobs/someone-elses-job';
+      await expectProblem(await send('GET', path, '', undefined), 401, 'SIGNATURE_MISSING');
+      const body = await expectProblem(await send('GET', path, '', sign('GET', path, '')), 404, 'NOT_FOUND');
+      expect(JSON.stringify(body)).not.toContain('busybox');
+    });
+
+    it('never puts gRPC details in the body when Batch fails', async () => {
+      const path = `/jobs/${jobA}`;
+      // The adapter tries transient failures three times in-process: fail them all. (INTERNAL, not
+      // UNAVAILABLE: the Batch client retries UNAVAILABLE reads by itself, with backoff.)
+      stack.standIns.batch.failNext('getJob', 'INTERNAL', 3);
+      const unavailable = await send('GET', `${path}?region=us-central1`, '', sign('GET', path, ''));
+      const transient = await expectProblem(unavailable, 503, 'BATCH_UNAVAILABLE');
+      expect(unavailable.headers.get('retry-after')).toBe('5');
+
+      stack.standIns.batch.failNext('getJob', 'PERMISSION_DENIED');
+      const denied = await send('GET', `${path}?region=us-central1`, '', sign('GET', path, ''));
+      const permanent = await expectProblem(denied, 500, 'BATCH_PERMISSION_DENIED');
+
+      for (const body of [transient, permanent]) {
+        const text = JSON.stringify(body);
+        expect(text).not.toContain('Injected fault');
+        expect(text).not.toContain('getJob');
+        expect(text).not.toContain(`projects/${PROJECT}`);
+        expect(body.correlationId).toBeTruthy();
+      }
+      expect((await send('GET', path, '', sign('GET', path, ''))).status).toBe(200);
     });
   });
 
@@ -306,7 +484,7 @@ describe('webhook through functions-framework', () => {
         expect(logs).not.toContain(secret);
         expect(published).not.toContain(secret);
       }
-      expect(logs).not.toMatch(/v1=[0-9a-f]{64}/);
+      expect(logs).not.toMatch(/v[12]=[0-9a-f]{64}/);
       // The variable's name may be reported; its value never.
       expect(published).toContain('API_TOKEN');
     });
@@ -321,6 +499,8 @@ describe('webhook through functions-framework', () => {
       const body = await expectProblem(failed, 503);
       expect(failed.headers.get('retry-after')).toBe('5');
       expect(body.code).toBe('BATCH_UNAVAILABLE');
+      // The gRPC status text stays in the logs.
+      expect(JSON.stringify(body)).not.toContain('Injected fault');
 
       const retried = await stack.webhook('/jobs', request(), { headers });
       expect(retried.status).toBe(202);
