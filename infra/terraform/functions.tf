@@ -31,7 +31,7 @@ resource "google_cloudfunctions2_function" "event" {
   }
 
   service_config {
-    service_account_email            = google_service_account.runtime.email
+    service_account_email            = google_service_account.function[each.key].email
     available_memory                 = var.function_memory
     available_cpu                    = "1"
     timeout_seconds                  = var.function_timeout_seconds
@@ -57,8 +57,9 @@ resource "google_cloudfunctions2_function" "event" {
 
   depends_on = [
     google_project_iam_member.build,
-    google_project_iam_member.runtime,
-    google_service_account_iam_member.runtime_acts_as_job,
+    google_project_iam_member.function_creates_jobs,
+    google_project_iam_member.function_reads_jobs,
+    google_service_account_iam_member.function_acts_as_job,
   ]
 }
 
@@ -82,7 +83,7 @@ resource "google_cloudfunctions2_function" "webhook" {
   }
 
   service_config {
-    service_account_email            = google_service_account.runtime.email
+    service_account_email            = google_service_account.function["webhook"].email
     available_memory                 = var.function_memory
     available_cpu                    = "1"
     timeout_seconds                  = var.function_timeout_seconds
@@ -117,7 +118,9 @@ resource "google_cloudfunctions2_function" "webhook" {
 
   depends_on = [
     google_project_iam_member.build,
-    google_project_iam_member.runtime,
-    google_secret_manager_secret_iam_member.runtime_reads_webhook_keys,
+    google_project_iam_member.function_creates_jobs,
+    google_service_account_iam_member.function_acts_as_job,
+    # The secret is read when an instance starts: the grant must exist first.
+    google_secret_manager_secret_iam_member.webhook_reads_keys,
   ]
 }

@@ -1,15 +1,27 @@
-# Least privilege. Roles are granted on the narrowest resource that works; project-level grants are
-# only for roles whose resources are created later (Batch jobs, images in any repository, logs).
-# No basic role (owner/editor/viewer) is used anywhere, and iam.serviceAccountUser is granted on the
-# job service account only, never on the project.
+# Least privilege. Each function runs as its own service account (service_accounts.tf) and is
+# granted only what its code calls. Roles are granted on the narrowest resource that works;
+# project-level grants are only for roles whose resources are created later (Batch jobs, images in
+# any repository, logs). No basic role (owner/editor/viewer) is used anywhere, and
+# iam.serviceAccountUser is granted on the job service account only, never on the project.
+#
+# | function          | Batch jobs     | registry + Service Usage | events topic | webhook secret |
+# |-------------------|----------------|--------------------------|--------------|----------------|
+# | webhook           | create, read   | read                     | publish      | read           |
+# | onImagePush       | create, read   | read                     | publish      | -              |
+# | onJobRequest      | create, read   | read                     | publish      | -              |
+# | onJobStateChanged | read           | -                        | publish      | -              |
+#
+# No function has any right on the notifications topic: the job service account publishes to it
+# (below), and Terraform, not a function, creates it and its subscription (README, "Service
+# accounts and roles").
 
 locals {
-  runtime_project_roles = [
-    "roles/batch.jobsEditor",                 # create, read and list jobs in any Batch region
-    "roles/artifactregistry.reader",          # read manifests and repository facts
-    "roles/serviceusage.serviceUsageViewer",  # check that containerfilesystem is enabled
-    "roles/logging.logWriter",
-  ]
+  # Functions that create Batch jobs; they read the image first (registry, Artifact Registry,
+  # Service Usage) and act as the job service account.
+  job_creating_functions = ["webhook", "image-push", "job-request"]
+  # Functions that only read jobs (onJobStateChanged reads the job a notification names).
+  job_reading_functions = ["job-state"]
+
   job_project_roles = [
     "roles/batch.agentReporter", # the Batch agent on each VM reports task state
     "roles/logging.logWriter",
@@ -21,44 +33,72 @@ locals {
   ]
 }
 
-# ---- functions runtime ----
+# ---- functions ----
 
-resource "google_project_iam_member" "runtime" {
-  for_each = toset(local.runtime_project_roles)
+resource "google_project_iam_member" "function_creates_jobs" {
+  for_each = toset(local.job_creating_functions)
 
   project = var.project_id
-  role    = each.key
-  member  = google_service_account.runtime.member
+  role    = "roles/batch.jobsEditor" # create, read and list jobs in any Batch region
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_project_iam_member" "function_reads_jobs" {
+  for_each = toset(local.job_reading_functions)
+
+  project = var.project_id
+  role    = "roles/batch.jobsViewer" # get and list jobs and tasks; cannot create
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_project_iam_member" "function_reads_images" {
+  for_each = toset(local.job_creating_functions)
+
+  project = var.project_id
+  role    = "roles/artifactregistry.reader" # manifests and repository facts
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_project_iam_member" "function_checks_image_streaming_api" {
+  for_each = toset(local.job_creating_functions)
+
+  project = var.project_id
+  role    = "roles/serviceusage.serviceUsageViewer" # is containerfilesystem enabled?
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_project_iam_member" "function_writes_logs" {
+  for_each = local.function_accounts
+
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.function[each.key].member
 }
 
 # Creating a job that runs as the job service account requires actAs on that account alone.
-resource "google_service_account_iam_member" "runtime_acts_as_job" {
+resource "google_service_account_iam_member" "function_acts_as_job" {
+  for_each = toset(local.job_creating_functions)
+
   service_account_id = google_service_account.job.name
   role               = "roles/iam.serviceAccountUser"
-  member             = google_service_account.runtime.member
+  member             = google_service_account.function[each.key].member
 }
 
-resource "google_pubsub_topic_iam_member" "runtime_publishes_events" {
+resource "google_pubsub_topic_iam_member" "function_publishes_events" {
+  for_each = local.function_accounts
+
   project = var.project_id
   topic   = google_pubsub_topic.events.name
   role    = "roles/pubsub.publisher"
-  member  = google_service_account.runtime.member
+  member  = google_service_account.function[each.key].member
 }
 
-# Batch's notification guide asks the job creator for Pub/Sub Editor on the notifications topic
-# (https://cloud.google.com/batch/docs/enable-notifications); granted on that one topic only.
-resource "google_pubsub_topic_iam_member" "runtime_edits_notifications" {
-  project = var.project_id
-  topic   = google_pubsub_topic.notifications.name
-  role    = "roles/pubsub.editor"
-  member  = google_service_account.runtime.member
-}
-
-resource "google_secret_manager_secret_iam_member" "runtime_reads_webhook_keys" {
+# Only the webhook verifies signatures, so only its account may read the keys.
+resource "google_secret_manager_secret_iam_member" "webhook_reads_keys" {
   project   = var.project_id
   secret_id = google_secret_manager_secret.webhook_keys.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
+  member    = google_service_account.function["webhook"].member
 }
 
 # ---- Batch jobs ----

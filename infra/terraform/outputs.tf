@@ -32,12 +32,12 @@ output "dead_letter_topics" {
 }
 
 output "service_accounts" {
-  description = "Service account emails: runtime (functions), job (Batch VMs), invoker (Pub/Sub push), build (Cloud Build)."
+  description = "Service account emails: functions (one per function, by role), job (Batch VMs), invoker (Pub/Sub push), build (Cloud Build)."
   value = {
-    runtime = google_service_account.runtime.email
-    job     = google_service_account.job.email
-    invoker = google_service_account.invoker.email
-    build   = google_service_account.build.email
+    functions = { for k, a in google_service_account.function : k => a.email }
+    job       = google_service_account.job.email
+    invoker   = google_service_account.invoker.email
+    build     = google_service_account.build.email
   }
 }
 

@@ -28,7 +28,7 @@ variable "name_prefix" {
   default     = "streamgate"
 
   validation {
-    # Service account ids are the tightest limit: 6-30 characters, and the longest suffix is "-invoker".
+    # Service account ids are the tightest limit: 6-30 characters, and the longest suffix is "-fn-state".
     condition     = can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }

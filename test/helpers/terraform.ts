@@ -62,13 +62,15 @@ export async function parseTerraformFiles(files: readonly SourceFile[]): Promise
   return module;
 }
 
+/** The text of every `*.tf` file of a folder, sorted by name (tests mutate it before parsing). */
+export async function readTerraformFiles(dir: string): Promise<SourceFile[]> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.tf')).sort();
+  return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })));
+}
+
 /** Reads and parses every `*.tf` file of a folder. */
 export async function loadTerraformModule(dir: string): Promise<TerraformModule> {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.tf')).sort();
-  const files = await Promise.all(
-    names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })),
-  );
-  return parseTerraformFiles(files);
+  return parseTerraformFiles(await readTerraformFiles(dir));
 }
 
 export interface Instance {
@@ -154,12 +156,13 @@ export function parseRegistrations(indexSource: string): Map<string, 'cloudEvent
   return registrations;
 }
 
-interface DeployedFunction {
+export interface DeployedFunction {
   instance: Instance;
   entryPoint: string;
 }
 
-function deployedFunctions(module: TerraformModule): DeployedFunction[] {
+/** Every `google_cloudfunctions2_function` instance with its entry point. */
+export function deployedFunctions(module: TerraformModule): DeployedFunction[] {
   return instancesOf(module, 'google_cloudfunctions2_function').map((instance) => ({
     instance,
     entryPoint: String(firstBody(instance.body.build_config).entry_point ?? ''),
@@ -412,7 +415,8 @@ function asArray(value: Json): Json[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function firstBody(value: Json): Body {
+/** The first body of a block (hcl2json gives blocks as arrays of bodies), or `{}`. */
+export function firstBody(value: Json): Body {
   return asRecord(asArray(value)[0]);
 }
 
