@@ -19,7 +19,7 @@ export const MEDIA = {
   ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
 
-/** distribution's `gzippedEmptyTar` (gcp-facts §6.2): gzip of 1024 zero bytes, sha256 a3ed95…. */
+/** distribution's `gzippedEmptyTar` (docs/platform-facts.md): gzip of 1024 zero bytes, sha256 a3ed95…. */
 export const GZIPPED_EMPTY_TAR = Buffer.from([
   31, 139, 8, 0, 0, 9, 110, 136, 0, 255, 98, 24, 5, 163, 96, 20, 140, 88, 0, 8, 0, 0, 255, 255, 46, 175, 181,
   239, 0, 4, 0, 0,

@@ -19,7 +19,7 @@ export const GrpcCode = {
   UNAUTHENTICATED: 16,
 } as const;
 
-/** Codes a retry can cure (DESIGN.md, "Errors: retry or reject"). */
+/** Codes a retry can cure (README, "How it works": retry or reject). */
 const TRANSIENT_CODES = new Set<number>([
   GrpcCode.UNAVAILABLE,
   GrpcCode.DEADLINE_EXCEEDED,

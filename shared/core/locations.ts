@@ -4,7 +4,7 @@ import type { Finding } from './reason-codes.js';
  * Where a Batch job may run for an image stored in a given Artifact Registry location.
  */
 
-/** Regions where Batch can create jobs (docs.cloud.google.com/batch/docs/locations, see gcp-facts §4.3). */
+/** Regions where Batch can create jobs (cloud.google.com/batch/docs/locations, see docs/platform-facts.md). */
 export const BATCH_REGIONS: readonly string[] = Object.freeze([
   // Americas
   'northamerica-northeast1',

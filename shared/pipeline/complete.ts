@@ -14,7 +14,7 @@ import type { BatchJob, BatchTask } from './launch-ports.js';
 import { publishEvent } from './publish-event.js';
 
 /**
- * Batch job notifications (gcp-facts §2.3): attributes `JobName`, `JobUID`, `NewJobState`,
+ * Batch job notifications (docs/platform-facts.md): attributes `JobName`, `JobUID`, `NewJobState`,
  * `Region`, sometimes `Type`; the data is a plain-text sentence, which we do not parse.
  */
 export const JobNotificationSchema = z.looseObject({

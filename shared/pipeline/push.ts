@@ -17,7 +17,7 @@ import { launch, reject } from './launch.js';
 import type { LaunchOutcome, Rejected } from './outcomes.js';
 
 /**
- * Artifact Registry's notification on the `gcr` topic (gcp-facts §1.2): `digest` and `tag` are
+ * Artifact Registry's notification on the `gcr` topic (docs/platform-facts.md): `digest` and `tag` are
  * full references, and either may be missing.
  */
 export const PushNoticeSchema = z.looseObject({

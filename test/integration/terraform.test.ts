@@ -55,7 +55,7 @@ const CONSTRAINED_VARIABLES = [
   'webhook_max_body_bytes',
 ];
 
-/** The fixed entry points (DESIGN.md, docs/contracts.md). */
+/** The fixed entry points (docs/contracts.md). */
 const ENTRY_POINTS = ['onImagePush', 'onJobRequest', 'onJobStateChanged', 'webhook'];
 
 const snippet = (text: string): Promise<TerraformModule> =>

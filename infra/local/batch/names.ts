@@ -61,7 +61,7 @@ const hex = (bytes: number, length: number): string => randomBytes(bytes).toStri
 
 /**
  * A uid shaped like the ones Batch hands out, e.g. `job-dragen-ae0e459-1866e3ae-c20b-4ce50`
- * for job `job-dragen-ae0e459505` (gcp-facts §2.3): an id prefix, then random hex groups.
+ * for job `job-dragen-ae0e459505` (docs/platform-facts.md): an id prefix, then random hex groups.
  */
 export function makeJobUid(jobId: string): string {
   const prefix = jobId.slice(0, 18).replace(/-+$/, '');

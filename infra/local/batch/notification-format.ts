@@ -26,7 +26,7 @@ export interface JobMessageInput {
 }
 
 /**
- * The job-state message in Batch's observed format (gcp-facts §2.3).
+ * The job-state message in Batch's observed format (docs/platform-facts.md).
  *
  * @example
  *   jobStateMessage({ jobName: 'projects/123/locations/us-central1/jobs/j', jobUid: 'j-1a2b…', region: 'us-central1',
@@ -61,7 +61,7 @@ export interface TaskMessageInput {
   at: number;
 }
 
-/** The task-state message in Batch's observed format (gcp-facts §2.3). */
+/** The task-state message in Batch's observed format (docs/platform-facts.md). */
 export function taskStateMessage(input: TaskMessageInput): NotificationMessage {
   const taskUid = `${input.jobUid}-group0-${input.index}`;
   const text =

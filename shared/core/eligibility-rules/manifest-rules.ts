@@ -13,13 +13,13 @@ import {
 } from '../media-types.js';
 import { type Findings, listPositions } from './findings.js';
 
-/** A compressed tar this small cannot hold a file (EXPECTED.md D3); real layers start near 100 bytes. */
+/** A compressed tar this small cannot hold a file (docs/platform-facts.md); real layers start near 100 bytes. */
 export const EMPTY_COMPRESSED_LAYER_MAX_SIZE = 32;
 
 const OFF = 'or set streaming to off';
 
 /**
- * Rules for a single (non-index) manifest, in the order EXPECTED.md gives: SCHEMA1 →
+ * Rules for a single (non-index) manifest, in the order the corpus verdicts use: SCHEMA1 →
  * NOT_AN_IMAGE / UNKNOWN_MEDIATYPE / MALFORMED → NO_LAYERS → EMPTY_LAYER → DUPLICATE_LAYER →
  * FOREIGN / ENCRYPTED / UNSUPPORTED layer types. `config` is the image config blob, when known.
  */

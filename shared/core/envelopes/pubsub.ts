@@ -5,7 +5,7 @@ import type { Finding, RequestReasonCode } from '../reason-codes.js';
  * Pub/Sub envelopes, kept apart from the payload schemas (the Powertools "parser envelope" idea):
  * this module only finds the Pub/Sub message inside whatever functions-framework handed us.
  *
- * Accepted shapes (see ../shared/corpus/events):
+ * Accepted shapes (see test/fixtures/corpus/events):
  * - a CloudEvent of type `google.cloud.pubsub.topic.v1.messagePublished`, structured or binary,
  *   whose `data` is `MessagePublishedData` (`{message, subscription}`), as an object or JSON text;
  * - the raw push body `{message, subscription}` when functions-framework passed it through;

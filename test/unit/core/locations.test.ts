@@ -65,7 +65,7 @@ describe('chooseJobRegion', () => {
     expect(chooseJobRegion('northamerica-south1', undefined, settings).ok).toBe(true);
   });
 
-  it('lists the Batch regions of gcp-facts §4.3', () => {
+  it('lists the Batch regions of docs/platform-facts.md', () => {
     expect(BATCH_REGIONS).toHaveLength(39);
     expect(BATCH_REGIONS).toContain('me-central2');
     expect(BATCH_REGIONS).not.toContain('northamerica-south1');
