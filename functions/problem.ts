@@ -2,6 +2,7 @@
  * RFC 9457 problem details (`application/problem+json`) for the webhook, carrying streamgate's
  * reason codes so clients can branch on `code` rather than on prose.
  */
+import type { ServerResponse } from 'node:http';
 import type { Response } from '@google-cloud/functions-framework';
 import type { Finding } from '../shared/core/reason-codes.js';
 
@@ -24,6 +25,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden by policy',
   404: 'Not found',
   405: 'Method not allowed',
+  408: 'Request timeout',
   413: 'Request body too large',
   415: 'Unsupported media type',
   422: 'Image cannot be used as requested',
@@ -71,4 +73,21 @@ export function sendJson(
 ): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+/**
+ * Sends a problem on a plain `http.ServerResponse`, for answers given before Express sees the
+ * request (the webhook's body front).
+ *
+ * @example
+ *   writeProblem(res, problem(413, [{ code: 'BODY_TOO_LARGE', message: '…' }]), { Connection: 'close' })
+ */
+export function writeProblem(res: ServerResponse, body: Problem, headers: Record<string, string> = {}): void {
+  const json = JSON.stringify(body);
+  res.writeHead(body.status, {
+    ...headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(json)),
+  });
+  res.end(json);
 }

@@ -74,7 +74,8 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   if (!existsSync(source)) throw new Error(`cannot start ${name}: ${source} does not exist`);
   mkdirSync(dirname(options.logFile), { recursive: true });
   const logFd = openSync(options.logFile, 'a');
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // FUNCTION_TARGET as Cloud Functions sets it: index.ts fronts the webhook when it names `webhook`.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, FUNCTION_TARGET: name };
   // The inline config would win over the stack's STREAMGATE_CONFIG file.
   if (!('STREAMGATE_CONFIG_JSON' in options.env)) delete env.STREAMGATE_CONFIG_JSON;
   let child: ChildProcess;

@@ -110,7 +110,11 @@ export async function startStack(options: { batch?: StandInsOptions['batch'] } =
 
   const servers: Server[] = [];
   const urls = {} as Record<FunctionName, string>;
+  const { installWebhookFront } = await import('../../functions/framework-hook.js');
   for (const name of FUNCTIONS) {
+    // Deployed, index.ts arms the webhook's body front itself (FUNCTION_TARGET=webhook); here one
+    // process serves all four, so it is armed right before the webhook's server is built.
+    if (name === 'webhook') installWebhookFront();
     const server = getTestServer(name);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
