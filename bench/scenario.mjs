@@ -114,7 +114,11 @@ export async function startScenario({ root, images }) {
         path: '/jobs:plan',
         headers: {
           'Content-Type': 'application/json',
-          'X-Streamgate-Signature': signatureHeader(SECRET, Math.floor(Date.now() / 1000), jobRequest),
+          'X-Streamgate-Signature': signatureHeader(SECRET, Math.floor(Date.now() / 1000), {
+            method: 'POST',
+            path: '/jobs:plan',
+            body: jobRequest,
+          }),
         },
         body: jobRequest,
       }),

@@ -12,11 +12,14 @@ Usage:
       Show the Batch job a JobRequest would create (the image is read live; nothing is created).
   streamgate demo [--stack FILE] [--timeout SECONDS]
       Push two images into the local stack (\`npm start\`) and print the events they cause.
-  streamgate --help | streamgate check --help | streamgate plan --help | streamgate demo --help
+  streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--json]
+      Sign a JobRequest (scheme v2) and post it to the webhook; default: the local stack.
+  streamgate --help | streamgate <command> --help
 
 Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
 (plan: 0 when a job would be created, 1 when the request would be rejected.)
-(demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)`;
+(demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)
+(submit: 0 accepted, 1 refused (4xx), 2 usage, missing key, network error or 5xx.)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   plan: async (args, io) => (await import('./plan.js')).runPlan(args, io),
   // Loaded on demand: the demo pulls in the local stack and the Pub/Sub client, which `check` never needs.
   demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
+  submit: async (args, io) => (await import('./submit.js')).runSubmit(args, io),
 };
 
 /**

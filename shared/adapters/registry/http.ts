@@ -4,9 +4,12 @@
  */
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD';
+  /** POST is for the CLI's `streamgate submit`; registries are only read. */
+  method: 'GET' | 'HEAD' | 'POST';
   url: string;
   headers?: Record<string, string>;
+  /** Sent as is (POST only). */
+  body?: Uint8Array<ArrayBuffer>;
   /** Abort the whole exchange (headers and body) after this many milliseconds. */
   timeoutMs: number;
   /** Read at most this many body bytes; a longer body throws `BodyTooLargeError`. */
@@ -61,6 +64,7 @@ export const fetchWithLimits: HttpFetch = async (request) => {
     const response = await fetch(request.url, {
       method: request.method,
       headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
       redirect: 'follow',
       signal: controller.signal,
     });
