@@ -7,8 +7,8 @@ import { handlePubsubEvent } from './pubsub-invocation.js';
 
 /**
  * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Matching INSERTs launch one
- * job per rule (deduplicated on rule + digest); everything else is acknowledged, refused input
- * with a `request.rejected` event.
+ * job per rule (deduplicated on rule + repository + digest); everything else is acknowledged,
+ * refused input with a `request.rejected` event.
  */
 export function onImagePush(event: CloudEvent<unknown>): Promise<void> {
   return handlePubsubEvent('onImagePush', event, {

@@ -33,6 +33,9 @@ export function statusOfRejection(category: RejectionCategory): number {
       return 400;
     case 'policy':
       return 403;
+    case 'conflict':
+      // The key already names another request (IDEMPOTENCY_CONFLICT), as Stripe answers a reused key.
+      return 409;
     case 'ineligible':
     case 'image':
       return 422;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { EligibilityReport } from './eligibility.js';
 import { LIMITS } from './limits.js';
-import { LAUNCH_SOURCES, STREAMING_MODES } from './request.js';
+import { LAUNCH_SOURCES, STREAMING_MODES, type StreamingMode } from './request.js';
 import { RequestSummarySchema } from './request-summary.js';
 
 /**
@@ -68,6 +69,37 @@ export const StreamingDecisionSchema = z.strictObject({
 });
 export type StreamingDecision = z.infer<typeof StreamingDecisionSchema>;
 
+/**
+ * The streaming decision of a job from its eligibility report, its mode and whether streaming is
+ * on. An eligible image that runs without streaming because the request said `off` gets the
+ * warning STREAMING_DISABLED_BY_REQUEST.
+ *
+ * @example streamingDecisionOf(report, 'auto', report.verdict === 'eligible')
+ */
+export function streamingDecisionOf(
+  report: EligibilityReport,
+  mode: StreamingMode,
+  enabled: boolean,
+): StreamingDecision {
+  const disabledByRequest = mode === 'off' && report.verdict === 'eligible';
+  return {
+    enabled,
+    mode,
+    verdict: report.verdict,
+    reasons: report.reasons,
+    warnings: disabledByRequest
+      ? [
+          ...report.warnings,
+          {
+            code: 'STREAMING_DISABLED_BY_REQUEST',
+            message: 'The image could be streamed, but the request set streaming to "off".',
+          },
+        ]
+      : report.warnings,
+    ...(report.platformDigest ? { platformDigest: report.platformDigest } : {}),
+  };
+}
+
 export const JobLaunchedDataSchema = z
   .strictObject({
     jobName: JobNameSchema,
@@ -89,7 +121,11 @@ export const JobLaunchedDataSchema = z
     source: z.enum(LAUNCH_SOURCES),
     idempotencyKey: z.string().max(LIMITS.idempotencyKeyLength),
     correlationId: CorrelationSchema,
-    created: z.boolean().describe('false when the job already existed (a repeated request).'),
+    created: z
+      .boolean()
+      .describe(
+        'false when the job already existed (a repeat: same key, same request); the event then describes that job as Batch holds it.',
+      ),
     rule: z.string().max(LIMITS.ruleNameLength).optional(),
   })
   .describe('A Batch job was created (or already existed) for a request.');
@@ -107,7 +143,9 @@ export const RequestRejectedDataSchema = z
       'Set when the image was judged (e.g. require mode).',
     ),
   })
-  .describe('A request was refused permanently; no job was created.');
+  .describe(
+    'A request was refused permanently (IDEMPOTENCY_CONFLICT: its key already names another request); no job was created or changed.',
+  );
 export type RequestRejectedData = z.infer<typeof RequestRejectedDataSchema>;
 
 export const JobCompletedDataSchema = z

@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
 import { keyHash } from './labels.js';
+import { LIMITS } from './limits.js';
 
 /**
  * Deterministic ids derived from idempotency keys: the same input always yields the same Batch job
  * id, `CreateJobRequest.requestId` and CloudEvent ids, which is what makes at-least-once delivery
- * produce exactly one job and lets consumers dedupe events on `ce-id`.
+ * produce exactly one job and lets consumers dedupe events on `ce-id`. The request id derives from
+ * the job id, so one always implies the other.
  */
 
 /** Batch job id syntax (CreateJobRequest.job_id). */
 export const JOB_ID_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const SOURCE_PATTERN = /^[a-z][a-z0-9]{0,19}$/;
-// Fixed namespace so streamgate's request ids never collide with other UUIDs derived from the same key.
-const REQUEST_ID_NAMESPACE = 'streamgate/request-id/v1\u0000';
+// Fixed namespace so streamgate's request ids never collide with other UUIDs derived from the same
+// text; v2 hashes the job id (v1 hashed the key alone, so two sources could share a request id).
+const REQUEST_ID_NAMESPACE = 'streamgate/request-id/v2\u0000';
 
 /**
  * The Batch job id for an idempotency key: `sg-<source>-<20 chars of base32(sha256(key))>`.
@@ -25,12 +28,14 @@ export function jobIdFor(source: string, key: string): string {
 }
 
 /**
- * A UUID (version-5 layout, RFC 4122 variant) from sha256(namespace + key), for
- * `CreateJobRequest.requestId`. The version bits make the zero UUID impossible.
+ * The `CreateJobRequest.requestId` of a job: a UUID (version-5 layout, RFC 4122 variant) from
+ * sha256(namespace + jobId). The version bits make the zero UUID impossible.
+ *
+ * @example requestIdFor(jobIdFor('webhook', 'build-42')) // '…-5…-…' (the same for every retry)
  */
-export function requestIdFor(key: string): string {
+export function requestIdFor(jobId: string): string {
   const bytes = createHash('sha256')
-    .update(REQUEST_ID_NAMESPACE + key, 'utf8')
+    .update(REQUEST_ID_NAMESPACE + jobId, 'utf8')
     .digest()
     .subarray(0, 16);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
@@ -39,9 +44,20 @@ export function requestIdFor(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Idempotency key of a push: AR may send several INSERTs per digest, so the tag is not part of it. */
-export function pushIdempotencyKey(ruleName: string, digest: string): string {
-  return `push:${ruleName}:${digest}`;
+/**
+ * Idempotency key of a push: `push:<rule>:<host/path>:<digest>`. The repository is part of it, so
+ * one digest pushed to two repositories launches two jobs; the tag is not (AR may send several
+ * INSERTs per digest). A repository too long for a key (LIMITS.idempotencyKeyLength, which events
+ * carry) is replaced by a hash of it.
+ *
+ * @example pushIdempotencyKey('apps', 'us-central1-docker.pkg.dev/p/apps/web', 'sha256:ab…')
+ *   // 'push:apps:us-central1-docker.pkg.dev/p/apps/web:sha256:ab…'
+ */
+export function pushIdempotencyKey(ruleName: string, repository: string, digest: string): string {
+  const key = `push:${ruleName}:${repository}:${digest}`;
+  return key.length <= LIMITS.idempotencyKeyLength
+    ? key
+    : `push:${ruleName}:${keyHash(repository, 32)}:${digest}`;
 }
 
 /** `ce-id` of `job.launched`: one per job. */
@@ -59,7 +75,14 @@ export function stateChangedEventId(jobUid: string, state: string): string {
   return `state:${jobUid}:${state}`;
 }
 
-/** `ce-id` of `request.rejected`; the key is hashed so the id stays short and label-safe. */
-export function rejectionEventId(source: string, idempotencyKey: string): string {
-  return `rejected:${source}:${keyHash(idempotencyKey, 26)}`;
+/**
+ * `ce-id` of `request.rejected`; the key is hashed so the id stays short and label-safe. With the
+ * request's fingerprint, two different requests refused under one key get two ids, so consumers
+ * that dedupe on `ce-id` see both.
+ *
+ * @example rejectionEventId('pubsub', 'msg-1', 'abcdefghijklmnopqrst') // 'rejected:pubsub:<26 chars>:abcdefghijklmnopqrst'
+ */
+export function rejectionEventId(source: string, idempotencyKey: string, fingerprint?: string): string {
+  const id = `rejected:${source}:${keyHash(idempotencyKey, 26)}`;
+  return fingerprint === undefined ? id : `${id}:${fingerprint}`;
 }

@@ -1,5 +1,7 @@
 import type { StreamgateConfig } from './config.js';
 import { topicPath } from './config.js';
+import type { EligibilityReport } from './eligibility.js';
+import { requestFingerprint } from './fingerprint.js';
 import { jobIdFor, requestIdFor } from './ids.js';
 import { streamgateLabels } from './labels.js';
 import type { LaunchRequest } from './request.js';
@@ -48,7 +50,7 @@ export interface BatchJobPlan {
   /** `projects/P/locations/<jobRegion>` */
   parent: string;
   jobId: string;
-  /** UUID derived from the idempotency key: Batch dedupes repeated creates on it. */
+  /** UUID derived from the job id (so from source + key): Batch dedupes repeated creates on it. */
   requestId: string;
   job: BatchJob;
 }
@@ -60,16 +62,18 @@ export interface BuildBatchJobInput {
   jobRegion: string;
   /** Whether to set `enableImageStreaming` (the eligibility + mode decision, made by the caller). */
   streaming: boolean;
+  /** The judgement behind it, recorded in labels so a repeat can report it from Batch. */
+  eligibility: Pick<EligibilityReport, 'verdict' | 'reasons' | 'warnings'>;
   config: Pick<StreamgateConfig, 'project' | 'jobServiceAccount' | 'topics'>;
 }
 
 /**
  * @example
- *   const { parent, jobId, requestId, job } = buildBatchJob({ request, imageUri, jobRegion: 'us-central1', streaming: true, config });
+ *   const { parent, jobId, requestId, job } = buildBatchJob({ request, imageUri, jobRegion: 'us-central1', streaming: true, eligibility: report, config });
  *   await client.createJob({ parent, jobId, requestId, job });
  */
 export function buildBatchJob(input: BuildBatchJobInput): BatchJobPlan {
-  const { request, imageUri, jobRegion, streaming, config } = input;
+  const { request, imageUri, jobRegion, streaming, eligibility, config } = input;
   const jobId = jobIdFor(request.source, request.idempotencyKey);
   const policy: { machineType?: string; provisioningModel: string } = {
     provisioningModel: request.provisioningModel,
@@ -78,7 +82,7 @@ export function buildBatchJob(input: BuildBatchJobInput): BatchJobPlan {
   return {
     parent: `projects/${config.project}/locations/${jobRegion}`,
     jobId,
-    requestId: requestIdFor(request.idempotencyKey),
+    requestId: requestIdFor(jobId),
     job: {
       taskGroups: [
         {
@@ -106,6 +110,11 @@ export function buildBatchJob(input: BuildBatchJobInput): BatchJobPlan {
           source: request.source,
           correlationId: request.correlationId,
           streaming,
+          fingerprint: requestFingerprint(request),
+          mode: request.streaming,
+          verdict: eligibility.verdict,
+          reasons: eligibility.reasons.map((r) => r.code),
+          warnings: eligibility.warnings.map((w) => w.code),
         }),
       }),
       notifications: [

@@ -19,9 +19,18 @@ export const STREAMGATE_LABEL = {
   correlation: 'streamgate-correlation',
   streaming: 'streamgate-streaming',
   managed: 'streamgate-managed',
+  /** The request's fingerprint: a key names exactly one request (see fingerprint.ts). */
+  request: 'streamgate-request',
+  /** The streaming decision as made at creation, so a repeat can report it from Batch. */
+  mode: 'streamgate-mode',
+  verdict: 'streamgate-verdict',
+  reasons: 'streamgate-reasons',
+  warnings: 'streamgate-warnings',
 } as const;
 
 const MAX_LABEL_VALUE = 63;
+/** Ends a code list that did not fit in one label value. */
+const MORE_CODES = 'more';
 const RFC4648_LOWER = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** Lowercase RFC 4648 base32 without padding. */
@@ -68,11 +77,47 @@ export function toLabelValue(text: string): string {
   return `${safe.slice(0, MAX_LABEL_VALUE - 13)}-${keyHash(text, 12)}`;
 }
 
+/**
+ * Reason or warning codes as one label value: lowercased, joined by `-` (codes never contain one).
+ * Codes that do not fit in 63 characters are left out and the value ends in `-more`.
+ *
+ * @example codesLabel(['LOCATION_MISMATCH', 'API_DISABLED']) // 'location_mismatch-api_disabled'
+ */
+export function codesLabel(codes: readonly string[]): string {
+  const tokens = codes.map((code) => code.toLowerCase());
+  const joined = tokens.join('-');
+  if (joined.length <= MAX_LABEL_VALUE) return joined;
+  const kept: string[] = [];
+  for (const token of tokens) {
+    if ([...kept, token, MORE_CODES].join('-').length > MAX_LABEL_VALUE) break;
+    kept.push(token);
+  }
+  return [...kept, MORE_CODES].join('-');
+}
+
+/**
+ * Reads a `codesLabel` value back: upper-case codes, and whether the list is complete.
+ *
+ * @example readCodesLabel('location_mismatch-more') // { codes: ['LOCATION_MISMATCH'], complete: false }
+ */
+export function readCodesLabel(value: string): { codes: string[]; complete: boolean } {
+  const tokens = value === '' ? [] : value.split('-');
+  const codes = tokens.filter((t) => /^[a-z][a-z0-9_]*$/.test(t) && t !== MORE_CODES);
+  return { codes: codes.map((t) => t.toUpperCase()), complete: codes.length === tokens.length };
+}
+
 export interface StreamgateLabelInput {
   idempotencyKey: string;
   source: string;
   correlationId: string;
   streaming: boolean;
+  /** `requestFingerprint(request)`. */
+  fingerprint: string;
+  /** The request's streaming mode and the eligibility verdict, reasons and warnings. */
+  mode: string;
+  verdict: string;
+  reasons: readonly string[];
+  warnings: readonly string[];
 }
 
 /** The `streamgate-*` labels for a job. The raw idempotency key never leaves as a label. */
@@ -83,31 +128,51 @@ export function streamgateLabels(input: StreamgateLabelInput): Record<string, st
     [STREAMGATE_LABEL.correlation]: toLabelValue(input.correlationId),
     [STREAMGATE_LABEL.streaming]: input.streaming ? 'on' : 'off',
     [STREAMGATE_LABEL.managed]: 'true',
+    [STREAMGATE_LABEL.request]: input.fingerprint,
+    [STREAMGATE_LABEL.mode]: toLabelValue(input.mode),
+    [STREAMGATE_LABEL.verdict]: toLabelValue(input.verdict),
+    [STREAMGATE_LABEL.reasons]: codesLabel(input.reasons),
+    [STREAMGATE_LABEL.warnings]: codesLabel(input.warnings),
   };
 }
 
-/** What a Batch job's labels say about it, read back in `onJobStateChanged`. */
+/** What a Batch job's labels say about it, read back in `onJobStateChanged` and for repeats. */
 export interface StreamgateJobLabels {
   managed: boolean;
   keyHash?: string;
   source?: string;
   correlation?: string;
   streaming?: boolean;
+  fingerprint?: string;
+  mode?: string;
+  verdict?: string;
+  reasons?: { codes: string[]; complete: boolean };
+  warnings?: { codes: string[]; complete: boolean };
 }
 
 /** Reads the `streamgate-*` labels back from a job (labels of foreign jobs give `managed: false`). */
 export function readStreamgateLabels(
   labels: Readonly<Record<string, string>> | undefined,
 ): StreamgateJobLabels {
-  const get = (key: string): string | undefined => labels?.[key];
-  const streaming = get(STREAMGATE_LABEL.streaming);
-  return {
-    managed: get(STREAMGATE_LABEL.managed) === 'true',
-    ...(get(STREAMGATE_LABEL.key) !== undefined ? { keyHash: get(STREAMGATE_LABEL.key) } : {}),
-    ...(get(STREAMGATE_LABEL.source) !== undefined ? { source: get(STREAMGATE_LABEL.source) } : {}),
-    ...(get(STREAMGATE_LABEL.correlation) !== undefined
-      ? { correlation: get(STREAMGATE_LABEL.correlation) }
-      : {}),
-    ...(streaming === 'on' || streaming === 'off' ? { streaming: streaming === 'on' } : {}),
+  const get = (key: string): string | undefined =>
+    labels && Object.hasOwn(labels, key) ? labels[key] : undefined;
+  const out: StreamgateJobLabels = { managed: get(STREAMGATE_LABEL.managed) === 'true' };
+  const text = {
+    keyHash: get(STREAMGATE_LABEL.key),
+    source: get(STREAMGATE_LABEL.source),
+    correlation: get(STREAMGATE_LABEL.correlation),
+    fingerprint: get(STREAMGATE_LABEL.request),
+    mode: get(STREAMGATE_LABEL.mode),
+    verdict: get(STREAMGATE_LABEL.verdict),
   };
+  for (const [field, value] of Object.entries(text)) {
+    if (value !== undefined) out[field as keyof typeof text] = value;
+  }
+  const streaming = get(STREAMGATE_LABEL.streaming);
+  if (streaming === 'on' || streaming === 'off') out.streaming = streaming === 'on';
+  const reasons = get(STREAMGATE_LABEL.reasons);
+  if (reasons !== undefined) out.reasons = readCodesLabel(reasons);
+  const warnings = get(STREAMGATE_LABEL.warnings);
+  if (warnings !== undefined) out.warnings = readCodesLabel(warnings);
+  return out;
 }

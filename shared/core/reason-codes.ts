@@ -68,6 +68,8 @@ export const REQUEST_REASONS = [
   'POLICY_RUN_DURATION',
   'POLICY_STREAMING_FALLBACK',
   'INELIGIBLE_IMAGE',
+  // The idempotency key already names a different request (another fingerprint): use a new key.
+  'IDEMPOTENCY_CONFLICT',
   'SIGNATURE_MISSING',
   'SIGNATURE_INVALID',
   'SIGNATURE_STALE',

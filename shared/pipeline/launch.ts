@@ -1,12 +1,18 @@
+import type { EligibilityReport } from '../core/eligibility.js';
 import { EVENT_TYPES } from '../core/events.js';
-import { launchEventId, rejectionEventId } from '../core/ids.js';
+import { requestFingerprint } from '../core/fingerprint.js';
+import { jobIdFor, launchEventId, rejectionEventId, requestIdFor } from '../core/ids.js';
+import { parseImageReference, type ImageReference } from '../core/image-reference.js';
+import { readStreamgateLabels } from '../core/labels.js';
 import { LIMITS } from '../core/limits.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { LaunchRequest, LaunchSource } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
-import type { EligibilityReport } from '../core/eligibility.js';
 import type { PipelineDeps } from './deps.js';
-import type { LaunchOutcome, Rejected, RejectionCategory } from './outcomes.js';
+import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
+import { lookupRegions } from './job-region.js';
+import type { BatchJob } from './launch-ports.js';
+import type { Launched, LaunchOutcome, Rejected, RejectionCategory } from './outcomes.js';
 import { planLaunch } from './plan.js';
 import { publishEvent } from './publish-event.js';
 
@@ -16,12 +22,14 @@ export interface LaunchOptions {
 }
 
 /**
- * The one launch pipeline behind all three entry points: resolve → judge → region → build →
- * createJob (ALREADY_EXISTS counts as success) → publish `job.launched` or `request.rejected`.
+ * The one launch pipeline behind all three entry points: look for the key's job → resolve → judge
+ * → region → build → createJob → publish `job.launched` or `request.rejected`.
  *
+ * A key names exactly one request (its fingerprint, stored on the job). When the key's job exists,
+ * the same fingerprint is a repeat, answered from Batch with `created: false` before the image is
+ * read again; another fingerprint is an IDEMPOTENCY_CONFLICT and nothing changes in Batch.
  * Transient failures (registry, Batch, Pub/Sub) throw a transient StreamgateError so the caller
- * retries; job ids and request ids derive from the idempotency key, so a retry never makes a
- * second job.
+ * retries; job ids and request ids derive from the key, so a retry never makes a second job.
  *
  * @example
  *   const outcome = await launch(request, deps);
@@ -37,68 +45,159 @@ export async function launch(
     source: request.source,
     ...(request.rule ? { rule: request.rule } : {}),
   });
+  const fingerprint = requestFingerprint(request);
+  if (!options.dryRun) {
+    // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
+    // make the answer name an image the job does not run.
+    const found = await findKeyJob(request, deps);
+    if (found) return settleExisting(found.job, found.name, request, fingerprint, { ...deps, logger: log });
+  }
   const result = await planLaunch(request, deps);
   if (!result.ok) {
-    if (options.dryRun)
-      return {
-        status: 'rejected',
-        category: result.category,
-        reasons: result.reasons,
-        ...(result.report ? { report: result.report } : {}),
-      };
-    return reject(deps, {
-      source: request.source,
-      correlationId: request.correlationId,
-      idempotencyKey: request.idempotencyKey,
+    const refusal = {
       category: result.category,
       reasons: result.reasons,
-      request,
       ...(result.report ? { report: result.report } : {}),
-      ...(request.rule ? { rule: request.rule } : {}),
-    });
+    };
+    if (options.dryRun) return { status: 'rejected', ...refusal };
+    return reject(deps, { ...rejectionOf(request, fingerprint), ...refusal });
   }
   const planned = result.planned;
   if (options.dryRun) return planned;
 
-  // A repeated requestId makes Batch answer with the first call's job rather than ALREADY_EXISTS,
-  // so a redelivery would look "created" again; looking first tells a repeat apart.
-  const existing = await deps.batch.getJob(`${planned.plan.parent}/jobs/${planned.plan.jobId}`);
-  const { job, created } = existing
-    ? { job: existing, created: false }
-    : await deps.batch.createJob(planned.plan);
-  const jobName = job.name ?? `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
-  const jobUid = job.uid ?? planned.plan.jobId;
+  const { job, created } = await deps.batch.createJob(planned.plan);
+  const name = `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
+  const theirs = readStreamgateLabels(job.labels ?? undefined).fingerprint;
+  // ALREADY_EXISTS, or Batch answering a requestId it saw with that call's job: another delivery
+  // of this key got there first (in this region, so the lookup above missed it by a hair).
+  if (!created || (theirs !== undefined && theirs !== fingerprint)) {
+    return settleExisting(job, name, request, fingerprint, { ...deps, logger: log });
+  }
+  return announce(
+    request,
+    { ...deps, logger: log },
+    {
+      created: true,
+      jobName: job.name ?? name,
+      jobUid: job.uid ?? planned.plan.jobId,
+      jobRegion: planned.jobRegion,
+      imageUri: planned.imageUri,
+      ...(planned.digest ? { digest: planned.digest } : {}),
+      report: planned.report,
+      streaming: planned.streaming,
+      plan: planned.plan,
+    },
+  );
+}
+
+/** The job this request's key names, looked up where it can be (see lookupRegions). */
+async function findKeyJob(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+): Promise<{ job: BatchJob; name: string } | undefined> {
+  let image: ImageReference | undefined;
+  try {
+    image = parseImageReference(request.image);
+  } catch {
+    image = undefined; // planLaunch refuses it; a key may still name an earlier, valid request
+  }
+  const jobId = jobIdFor(request.source, request.idempotencyKey);
+  return findJob(jobId, lookupRegions(image, request, deps.config), deps);
+}
+
+/**
+ * Answers a request whose key already has a job: the same fingerprint gets that job, described
+ * from Batch (`created: false`); anything else is an IDEMPOTENCY_CONFLICT that changes nothing.
+ */
+async function settleExisting(
+  job: BatchJob,
+  lookedUp: string,
+  request: LaunchRequest,
+  fingerprint: string,
+  deps: PipelineDeps,
+): Promise<Launched | Rejected> {
+  const existing = describeExistingJob(job, lookedUp, request.streaming);
+  if (!existing.labels.managed || existing.labels.fingerprint !== fingerprint) {
+    return reject(deps, {
+      ...rejectionOf(request, fingerprint),
+      category: 'conflict',
+      reasons: [conflictFinding(existing, fingerprint)],
+    });
+  }
+  return announce(request, deps, {
+    created: false,
+    jobName: existing.jobName,
+    jobUid: existing.jobUid,
+    jobRegion: existing.region,
+    imageUri: existing.imageUri,
+    ...(existing.digest ? { digest: existing.digest } : {}),
+    report: existing.report,
+    streaming: existing.streaming,
+    plan: {
+      parent: existing.jobName.slice(0, existing.jobName.lastIndexOf('/jobs/')),
+      jobId: existing.jobId,
+      requestId: requestIdFor(existing.jobId),
+    },
+  });
+}
+
+function conflictFinding(existing: ExistingJob, fingerprint: string): Finding {
+  const why = !existing.labels.managed
+    ? `a Batch job streamgate did not create already has this request's job id (${existing.jobName})`
+    : existing.labels.fingerprint === undefined
+      ? `job ${existing.jobName} was created with it before streamgate recorded request fingerprints`
+      : `job ${existing.jobName} was created with it from a different request (fingerprint ${existing.labels.fingerprint}; this request's is ${fingerprint})`;
+  return {
+    code: 'IDEMPOTENCY_CONFLICT',
+    message: `This idempotency key was already used: ${why}. Nothing was changed. Send this request with a new idempotency key, or repeat the original request unchanged to get its job.`,
+  };
+}
+
+/** Publishes `job.launched` for a job that exists now and returns the outcome. */
+async function announce(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+  job: Omit<Launched, 'status' | 'eventId'>,
+): Promise<Launched> {
   const eventId = await publishEvent(
     deps,
     EVENT_TYPES.launched,
     {
-      jobName,
-      jobUid,
-      jobId: planned.plan.jobId,
-      region: planned.jobRegion,
-      image: {
-        reference: request.image,
-        ...(planned.digest ? { digest: planned.digest } : {}),
-        uri: planned.imageUri,
-      },
-      streaming: planned.streaming,
+      jobName: job.jobName,
+      jobUid: job.jobUid,
+      jobId: job.plan.jobId,
+      region: job.jobRegion,
+      image: { reference: request.image, ...(job.digest ? { digest: job.digest } : {}), uri: job.imageUri },
+      streaming: job.streaming,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
       correlationId: eventCorrelationId(request.correlationId),
-      created,
+      created: job.created,
       ...(request.rule ? { rule: request.rule } : {}),
     },
-    launchEventId(planned.plan.jobId),
-    jobName,
+    launchEventId(job.plan.jobId),
+    job.jobName,
   );
-  log.info(created ? 'job launched' : 'job already existed', {
-    jobName,
-    region: planned.jobRegion,
-    streaming: planned.streaming.enabled,
-    verdict: planned.report.verdict,
-    reasons: planned.report.reasons.map((r) => r.code),
+  deps.logger.info(job.created ? 'job launched' : 'job already existed', {
+    jobName: job.jobName,
+    region: job.jobRegion,
+    streaming: job.streaming.enabled,
+    verdict: job.report.verdict,
+    reasons: job.report.reasons.map((r) => r.code),
   });
-  return { ...planned, status: 'launched', created, jobName, jobUid, eventId };
+  return { ...job, status: 'launched', eventId };
+}
+
+/** The parts of a `request.rejected` that come from a parsed request. */
+function rejectionOf(request: LaunchRequest, fingerprint: string): Omit<RejectInput, 'category' | 'reasons'> {
+  return {
+    source: request.source,
+    correlationId: request.correlationId,
+    idempotencyKey: request.idempotencyKey,
+    request,
+    fingerprint,
+    ...(request.rule ? { rule: request.rule } : {}),
+  };
 }
 
 export interface RejectInput {
@@ -111,6 +210,8 @@ export interface RejectInput {
   request?: unknown;
   report?: EligibilityReport;
   rule?: string;
+  /** The request's fingerprint, when it parsed: part of the `ce-id`. */
+  fingerprint?: string;
 }
 
 /**
@@ -144,7 +245,7 @@ export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Re
           }
         : {}),
     },
-    rejectionEventId(input.source, key),
+    rejectionEventId(input.source, key, input.fingerprint),
   );
   deps.logger.warn('request rejected', {
     correlationId: input.correlationId,

@@ -5,9 +5,10 @@ import type { Finding } from '../core/reason-codes.js';
 
 /**
  * Why a request was refused; the webhook maps it to a status code:
- * invalid → 400, policy → 403, ineligible → 422, image → 422.
+ * invalid → 400, policy → 403, conflict → 409, ineligible → 422, image → 422.
+ * `conflict`: the idempotency key already names a different request (IDEMPOTENCY_CONFLICT).
  */
-export type RejectionCategory = 'invalid' | 'policy' | 'ineligible' | 'image';
+export type RejectionCategory = 'invalid' | 'policy' | 'conflict' | 'ineligible' | 'image';
 
 export interface Rejected {
   status: 'rejected';
@@ -29,12 +30,24 @@ export interface Planned {
   plan: BatchJobPlan;
 }
 
-export interface Launched extends Omit<Planned, 'status'> {
+/**
+ * A job that exists for the request. With `created: false` (a repeat) every field describes the
+ * job as Batch holds it (image, region, streaming decision from its labels), never the new request.
+ */
+export interface Launched {
   status: 'launched';
-  /** false when Batch answered ALREADY_EXISTS (a repeated request). */
+  /** false when the job already existed (same key, same fingerprint). */
   created: boolean;
   jobName: string;
   jobUid: string;
+  jobRegion: string;
+  imageUri: string;
+  /** The image digest the job is pinned to, when it is. */
+  digest?: string;
+  report: EligibilityReport;
+  streaming: StreamingDecision;
+  /** Where the job lives and its ids; `job` (the spec) only when this call planned it. */
+  plan: Pick<BatchJobPlan, 'parent' | 'jobId' | 'requestId'> & { job?: BatchJobPlan['job'] };
   eventId: string;
 }
 

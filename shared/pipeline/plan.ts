@@ -1,7 +1,7 @@
 import { locationSettingsFor } from '../core/config.js';
 import { judge, type EligibilityReport } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
-import type { StreamingDecision } from '../core/events.js';
+import { streamingDecisionOf } from '../core/events.js';
 import {
   formatImageReference,
   parseImageReference,
@@ -9,12 +9,13 @@ import {
   type ImageReference,
 } from '../core/image-reference.js';
 import { buildBatchJob } from '../core/job-builder.js';
-import { BATCH_REGIONS, DEFAULT_LOCATION_SETTINGS } from '../core/locations.js';
+import { DEFAULT_LOCATION_SETTINGS } from '../core/locations.js';
 import { parsePlatform } from '../core/platform.js';
 import { checkFallbackPolicy, checkPolicy, checkRegionPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import { containerFieldNames, type LaunchRequest } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
+import { jobRegionFor } from './job-region.js';
 import type { Planned, RejectionCategory } from './outcomes.js';
 import type { ResolvedImage } from './ports.js';
 
@@ -24,8 +25,6 @@ export type PlanResult =
 
 /** Registry answers that no retry will change: the request is rejected instead of retried. */
 const PERMANENT_IMAGE_CODES = new Set(['IMAGE_NOT_FOUND', 'DIGEST_MISMATCH', 'REGISTRY_AUTH_FAILED']);
-
-const LOCATION_CODES = new Set(['LOCATION_MISMATCH', 'REGION_NOT_SUPPORTED']);
 
 function refuse(category: RejectionCategory, reasons: Finding[], report?: EligibilityReport): PlanResult {
   return report ? { ok: false, category, reasons, report } : { ok: false, category, reasons };
@@ -100,7 +99,7 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
     });
   }
 
-  const jobRegion = chooseRegion(report, request, locations.batchRegions);
+  const jobRegion = jobRegionFor(image, request, locations);
   if (!jobRegion.ok) return refuse('invalid', jobRegion.reasons, report);
 
   const regionFindings = checkRegionPolicy(jobRegion.region, config.policy);
@@ -132,71 +131,19 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
     imageUri,
     jobRegion: jobRegion.region,
     streaming: streamingOn,
+    eligibility: report,
     config,
   });
-  const streaming: StreamingDecision = {
-    enabled: streamingOn,
-    mode: request.streaming,
-    verdict: report.verdict,
-    reasons: report.reasons,
-    warnings:
-      request.streaming === 'off' && eligible
-        ? [
-            ...report.warnings,
-            {
-              code: 'STREAMING_DISABLED_BY_REQUEST',
-              message: 'The image could be streamed, but the request set streaming to "off".',
-            },
-          ]
-        : report.warnings,
-    ...(report.platformDigest ? { platformDigest: report.platformDigest } : {}),
-  };
   return {
     ok: true,
     planned: {
       status: 'planned',
       report,
-      streaming,
+      streaming: streamingDecisionOf(report, request.streaming, streamingOn),
       jobRegion: jobRegion.region,
       imageUri,
       ...(resolved ? { digest: resolved.digest } : {}),
       plan,
     },
-  };
-}
-
-/**
- * The image's region when the judge could choose one. Otherwise an explicitly requested Batch
- * region still runs the job (without streaming, and the report says why); with none there is
- * nowhere to run it.
- */
-function chooseRegion(
-  report: EligibilityReport,
-  request: LaunchRequest,
-  batchRegions: readonly string[],
-): { ok: true; region: string } | { ok: false; reasons: Finding[] } {
-  if (report.jobRegion) return { ok: true, region: report.jobRegion };
-  const locationReasons = report.reasons.filter((r) => LOCATION_CODES.has(r.code));
-  if (request.region && batchRegions.includes(request.region)) return { ok: true, region: request.region };
-  if (request.region) {
-    return {
-      ok: false,
-      reasons: [
-        {
-          code: 'REGION_NOT_SUPPORTED',
-          message: `Batch does not run in ${request.region}; choose one of the Batch regions (${BATCH_REGIONS.slice(0, 3).join(', ')}, …).`,
-        },
-      ],
-    };
-  }
-  if (locationReasons.length > 0) return { ok: false, reasons: locationReasons };
-  return {
-    ok: false,
-    reasons: [
-      {
-        code: 'INVALID_REQUEST',
-        message: `streamgate cannot tell which region ${request.image} lives in; set "region" in the request.`,
-      },
-    ],
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../core/image-reference.js';
 import { pushIdempotencyKey } from '../core/ids.js';
 import { parsePlatform } from '../core/platform.js';
+import { repositoryOf } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import { parseJobRequest, toLaunchRequest } from '../core/request.js';
 import { jobRequestFromRule, matchRules } from '../core/rules.js';
@@ -39,7 +40,8 @@ export interface PushMeta {
 
 /**
  * Handles one Artifact Registry notification: INSERTs of images that match rules launch one job per
- * rule, deduplicated on rule + digest (AR may send several INSERTs per digest, tag-only or not);
+ * rule, deduplicated on rule + repository + digest (AR may send several INSERTs per digest, tag-only
+ * or not; the same digest in two repositories is two jobs);
  * DELETEs and unmatched images are acknowledged and ignored.
  *
  * @example
@@ -100,7 +102,7 @@ export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineD
 
   const launches: LaunchOutcome[] = [];
   for (const rule of rules) {
-    const idempotencyKey = pushIdempotencyKey(rule.name, digest);
+    const idempotencyKey = pushIdempotencyKey(rule.name, repositoryOf(image), digest);
     let request;
     try {
       request = toLaunchRequest(parseJobRequest(jobRequestFromRule(rule, imageUri)), {

@@ -247,7 +247,10 @@ async function logicalRequests(stack: Stack, n: number, seed: number): Promise<L
     requests.push({
       index,
       kind: 'push',
-      expectedJobId: jobIdFor('push', pushIdempotencyKey('apps', digest)),
+      expectedJobId: jobIdFor(
+        'push',
+        pushIdempotencyKey('apps', `us-central1-docker.pkg.dev/demo-project/apps/chaos-${index}`, digest),
+      ),
       send: (s) =>
         s.deliver(
           'onImagePush',

@@ -66,22 +66,60 @@ describe('jobIdFor', () => {
 describe('requestIdFor', () => {
   it('is a version-5-layout UUID with the RFC 4122 variant, never the zero UUID', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), (key) => {
-        const id = requestIdFor(key);
-        return UUID.test(id) && id !== '00000000-0000-0000-0000-000000000000' && id === requestIdFor(key);
+      fc.property(fc.string({ maxLength: 200 }), (jobId) => {
+        const id = requestIdFor(jobId);
+        return UUID.test(id) && id !== '00000000-0000-0000-0000-000000000000' && id === requestIdFor(jobId);
       }),
       { numRuns: 300 },
     );
     expect(requestIdFor('a')).not.toBe(requestIdFor('b'));
   });
+
+  it('derives from the job id: one key through two entry points gives two request ids', () => {
+    const webhookJob = jobIdFor('webhook', 'build-42');
+    const pubsubJob = jobIdFor('pubsub', 'build-42');
+    expect(requestIdFor(webhookJob)).not.toBe(requestIdFor(pubsubJob));
+    // Equal job ids always give equal request ids, and the request id is not the key's own.
+    fc.assert(
+      fc.property(
+        fc.constantFrom('push', 'pubsub', 'webhook'),
+        fc.string({ maxLength: 100 }),
+        (source, key) => {
+          const jobId = jobIdFor(source, key);
+          return (
+            requestIdFor(jobId) === requestIdFor(jobIdFor(source, key)) &&
+            requestIdFor(jobId) !== requestIdFor(key)
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const sha = createHash('sha256')
+      .update(`streamgate/request-id/v2\u0000${webhookJob}`, 'utf8')
+      .digest('hex');
+    expect(requestIdFor(webhookJob).replace(/-/g, '').slice(0, 12)).toBe(sha.slice(0, 12));
+  });
 });
 
 describe('idempotency keys and event ids', () => {
-  it('keys a push by rule and digest only', () => {
+  it('keys a push by rule, repository and digest', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
-    expect(pushIdempotencyKey('smoke', digest)).toBe(pushIdempotencyKey('smoke', digest));
-    expect(pushIdempotencyKey('smoke', digest)).not.toBe(pushIdempotencyKey('bench', digest));
-    expect(pushIdempotencyKey('smoke', digest)).toContain(digest);
+    const web = 'us-central1-docker.pkg.dev/p/apps/web';
+    const api = 'us-central1-docker.pkg.dev/p/apps/api';
+    expect(pushIdempotencyKey('smoke', web, digest)).toBe(`push:smoke:${web}:${digest}`);
+    expect(pushIdempotencyKey('smoke', web, digest)).not.toBe(pushIdempotencyKey('bench', web, digest));
+    // The same digest pushed to two repositories is two requests, so two jobs.
+    expect(pushIdempotencyKey('smoke', web, digest)).not.toBe(pushIdempotencyKey('smoke', api, digest));
+  });
+
+  it('hashes a repository too long for a key, keeping keys distinct and within 256 characters', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const long = (name: string) => `us-central1-docker.pkg.dev/p/${'deep/'.repeat(40)}${name}`;
+    const a = pushIdempotencyKey('smoke', long('a'), digest);
+    const b = pushIdempotencyKey('smoke', long('b'), digest);
+    expect(a.length).toBeLessThanOrEqual(256);
+    expect(a).not.toBe(b);
+    expect(a).toBe(`push:smoke:${keyHash(long('a'), 32)}:${digest}`);
   });
 
   it('gives duplicate notifications the same event id and distinct states distinct ids', () => {
@@ -96,5 +134,12 @@ describe('idempotency keys and event ids', () => {
     expect(id).not.toContain('secret');
     expect(id).toContain(keyHash('secret-looking key', 26));
     expect(id).not.toBe(rejectionEventId('pubsub', 'secret-looking key'));
+  });
+
+  it('gives two different requests refused under one key two rejection ids', () => {
+    const first = rejectionEventId('pubsub', 'msg-1', 'aaaaaaaaaaaaaaaaaaaa');
+    expect(first).toBe(`rejected:pubsub:${keyHash('msg-1', 26)}:aaaaaaaaaaaaaaaaaaaa`);
+    expect(first).not.toBe(rejectionEventId('pubsub', 'msg-1', 'bbbbbbbbbbbbbbbbbbbb'));
+    expect(first).toBe(rejectionEventId('pubsub', 'msg-1', 'aaaaaaaaaaaaaaaaaaaa'));
   });
 });

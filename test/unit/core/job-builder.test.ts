@@ -6,6 +6,7 @@ import { parseConfig } from '../../../shared/core/config.js';
 import { JOB_ID_PATTERN, jobIdFor, requestIdFor } from '../../../shared/core/ids.js';
 import { buildBatchJob, type BuildBatchJobInput } from '../../../shared/core/job-builder.js';
 import { keyHash, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../../shared/core/labels.js';
+import { requestFingerprint } from '../../../shared/core/fingerprint.js';
 import { parseJobRequest, toLaunchRequest } from '../../../shared/core/request.js';
 
 const require = createRequire(import.meta.url);
@@ -35,13 +36,21 @@ const config = parseConfig({
 });
 const IMAGE = `us-central1-docker.pkg.dev/demo-project/apps/web@sha256:${'c'.repeat(64)}`;
 
+const ELIGIBLE: BuildBatchJobInput['eligibility'] = { verdict: 'eligible', reasons: [], warnings: [] };
+const LOCATION_MISMATCH: BuildBatchJobInput['eligibility'] = {
+  verdict: 'ineligible',
+  reasons: [{ code: 'LOCATION_MISMATCH', message: 'elsewhere' }],
+  warnings: [{ code: 'ZSTD_LAYERS', message: 'zstd' }],
+};
+
 function input(fields: Record<string, unknown> = {}, streaming = true): BuildBatchJobInput {
   const request = toLaunchRequest(parseJobRequest({ apiVersion: 'streamgate/v1', image: IMAGE, ...fields }), {
     source: 'webhook',
     idempotencyKey: 'Build #42 / main',
     correlationId: 'CI-Run:7',
   });
-  return { request, imageUri: IMAGE, jobRegion: 'us-central1', streaming, config };
+  const eligibility = streaming ? ELIGIBLE : LOCATION_MISMATCH;
+  return { request, imageUri: IMAGE, jobRegion: 'us-central1', streaming, eligibility, config };
 }
 
 const FULL = {
@@ -71,7 +80,8 @@ describe('buildBatchJob', () => {
     expect(plan.job.allocationPolicy.location.allowedLocations).toEqual(['regions/us-central1']);
     expect(plan.jobId).toBe(jobIdFor('webhook', 'Build #42 / main'));
     expect(plan.jobId).toMatch(JOB_ID_PATTERN);
-    expect(plan.requestId).toBe(requestIdFor('Build #42 / main'));
+    // The request id derives from the job id, so one always implies the other.
+    expect(plan.requestId).toBe(requestIdFor(plan.jobId));
   });
 
   it('maps every request field onto the Batch job', () => {
@@ -111,7 +121,8 @@ describe('buildBatchJob', () => {
   });
 
   it('labels the job for correlation without leaking the raw key', () => {
-    const { job } = buildBatchJob(input(FULL));
+    const built = input(FULL);
+    const { job } = buildBatchJob(built);
     expect(job.labels).toEqual({
       team: 'platform',
       'streamgate-key': keyHash('Build #42 / main'),
@@ -119,12 +130,31 @@ describe('buildBatchJob', () => {
       'streamgate-correlation': 'ci-run_7',
       'streamgate-streaming': 'on',
       'streamgate-managed': 'true',
+      'streamgate-request': requestFingerprint(built.request),
+      'streamgate-mode': 'auto',
+      'streamgate-verdict': 'eligible',
+      'streamgate-reasons': '',
+      'streamgate-warnings': '',
     });
     for (const [key, value] of Object.entries(job.labels)) {
       expect(key).toMatch(LABEL_KEY_PATTERN);
       expect(value).toMatch(LABEL_VALUE_PATTERN);
     }
-    expect(buildBatchJob(input(FULL, false)).job.labels['streamgate-streaming']).toBe('off');
+  });
+
+  it('records the fingerprint and the streaming decision, so a repeat can report them from Batch', () => {
+    const off = buildBatchJob(input({ ...FULL, streaming: 'require' }, false)).job.labels;
+    expect(off).toMatchObject({
+      'streamgate-streaming': 'off',
+      'streamgate-mode': 'require',
+      'streamgate-verdict': 'ineligible',
+      'streamgate-reasons': 'location_mismatch',
+      'streamgate-warnings': 'zstd_layers',
+    });
+    // Another request (here: another task count) under the same key carries another fingerprint.
+    const other = buildBatchJob(input({ ...FULL, taskCount: 5 })).job.labels;
+    expect(other['streamgate-request']).toMatch(/^[a-z2-7]{20}$/);
+    expect(other['streamgate-request']).not.toBe(buildBatchJob(input(FULL)).job.labels['streamgate-request']);
   });
 
   it('omits the machine type when the request names none, letting Batch choose', () => {
