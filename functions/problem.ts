@@ -26,6 +26,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   408: 'Request timeout',
+  409: 'Idempotency key already used for another request',
   413: 'Request body too large',
   415: 'Unsupported media type',
   422: 'Image cannot be used as requested',

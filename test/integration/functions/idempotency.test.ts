@@ -29,6 +29,7 @@ interface LaunchedBody {
   };
 }
 interface ProblemBody {
+  title: string;
   status: number;
   code: string;
   detail: string;
@@ -117,7 +118,8 @@ describe('idempotency: one key, one request, one job', () => {
       expect(other.status).toBe(409);
       expect(other.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const problem = (await other.json()) as ProblemBody;
-      expect(problem.code).toBe('IDEMPOTENCY_CONFLICT');
+      expect(problem).toMatchObject({ status: 409, code: 'IDEMPOTENCY_CONFLICT' });
+      expect(problem.title).toMatch(/idempotency key/i);
       expect(problem.detail).toMatch(/new idempotency key/);
 
       expect(stack.standIns.batch.createCalls()).toBe(createsBefore);
