@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../shared/adapters/logger.js';
+import { fromPubsubMessage } from '../../../shared/core/cloudevent.js';
+import { parseConfig, type StreamgateConfigInput } from '../../../shared/core/config.js';
+import { EVENT_TYPES } from '../../../shared/core/events.js';
+import { requestFingerprint } from '../../../shared/core/fingerprint.js';
+import { parseImageReference } from '../../../shared/core/image-reference.js';
+import { toLaunchRequest, type JobRequestV1, type LaunchRequest } from '../../../shared/core/request.js';
+import type { PipelineDeps } from '../../../shared/pipeline/deps.js';
+import { lookupRegions, MAX_LOOKUP_REGIONS } from '../../../shared/pipeline/job-region.js';
+import { launch } from '../../../shared/pipeline/launch.js';
+import type { BatchJob, CreateJobInput, OutboundMessage } from '../../../shared/pipeline/launch-ports.js';
+import type { ResolvedImage } from '../../../shared/pipeline/ports.js';
+
+/**
+ * launch()'s idempotency decisions with in-memory ports (our own interfaces, not Google clients):
+ * the cases the stack cannot stage, such as a rule that changed between two deliveries of a push or
+ * a create that loses a race to another request under the same key.
+ */
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const MANIFEST = {
+  schemaVersion: 2,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  config: {
+    mediaType: 'application/vnd.docker.container.image.v1+json',
+    digest: `sha256:${'c'.repeat(64)}`,
+    size: 1,
+  },
+  layers: [
+    {
+      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      digest: `sha256:${'1'.repeat(64)}`,
+      size: 9,
+    },
+  ],
+};
+const IMAGE = `us-central1-docker.pkg.dev/demo-project/apps/web@${DIGEST}`;
+
+/** Batch as a map of jobs by name; `onCreate` can answer a create the way a racing caller would see it. */
+function harness(config: Partial<StreamgateConfigInput> = {}) {
+  const jobs = new Map<string, BatchJob>();
+  const published: OutboundMessage[] = [];
+  let resolves = 0;
+  let creates = 0;
+  let onCreate: ((input: CreateJobInput) => { job: BatchJob; created: boolean }) | undefined;
+  const store = (input: CreateJobInput): BatchJob => {
+    const name = `${input.parent}/jobs/${input.jobId}`;
+    const job = { ...(input.job as BatchJob), name, uid: `${input.jobId}-uid` };
+    jobs.set(name, job);
+    return job;
+  };
+  const deps: PipelineDeps = {
+    config: parseConfig({
+      project: 'demo-project',
+      topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
+      jobServiceAccount: 'jobs@demo-project.iam.gserviceaccount.com',
+      ...config,
+    }),
+    images: {
+      async resolve(reference): Promise<ResolvedImage> {
+        resolves++;
+        return { reference, digest: DIGEST, manifest: { document: MANIFEST }, manifests: new Map() };
+      },
+    },
+    repositoryFacts: {
+      facts: async () => ({ format: 'DOCKER', mode: 'STANDARD' }),
+      apiEnabled: async () => true,
+    },
+    batch: {
+      async createJob(input) {
+        creates++;
+        return onCreate ? onCreate(input) : { job: store(input), created: true };
+      },
+      getJob: async (name) => jobs.get(name),
+      listTasks: async () => [],
+    },
+    events: {
+      async publish(message) {
+        published.push(message);
+        return String(published.length);
+      },
+    },
+    clock: { now: () => new Date('2026-11-27T00:00:00Z') },
+    logger: createLogger({}, () => undefined),
+  };
+  return {
+    deps,
+    jobs,
+    events: () => published.map((m) => fromPubsubMessage(m)),
+    counts: () => ({ resolves, creates }),
+    answerCreatesWith: (answer: typeof onCreate) => (onCreate = answer),
+    store,
+  };
+}
+
+const pushRequest = (template: Partial<JobRequestV1>): LaunchRequest =>
+  toLaunchRequest(
+    { apiVersion: 'streamgate/v1', image: IMAGE, ...template },
+    {
+      source: 'push',
+      idempotencyKey: `push:apps:us-central1-docker.pkg.dev/demo-project/apps/web:${DIGEST}`,
+      correlationId: 'msg-1',
+      rule: 'apps',
+    },
+  );
+
+describe('launch: one key, one request', () => {
+  it('answers a repeat from Batch without reading the image again', async () => {
+    const h = harness();
+    const first = await launch(pushRequest({ taskCount: 2 }), h.deps);
+    expect(first).toMatchObject({ status: 'launched', created: true });
+    const again = await launch({ ...pushRequest({ taskCount: 2 }), correlationId: 'msg-2' }, h.deps);
+    expect(again).toMatchObject({ status: 'launched', created: false, imageUri: IMAGE, digest: DIGEST });
+    expect(h.counts()).toEqual({ resolves: 1, creates: 1 });
+    const launched = h.events().filter((e) => e.type === EVENT_TYPES.launched);
+    expect(launched.map((e) => e.id)).toEqual([launched[0]!.id, launched[0]!.id]);
+  });
+
+  it('refuses a push whose rule changed since (same key, another request) and changes nothing', async () => {
+    const h = harness();
+    await launch(pushRequest({ taskCount: 2 }), h.deps);
+    const changed = pushRequest({ taskCount: 3 });
+    const outcome = await launch(changed, h.deps);
+    expect(outcome).toMatchObject({ status: 'rejected', category: 'conflict' });
+    expect(h.counts().creates).toBe(1);
+    expect(h.jobs.size).toBe(1);
+    const [rejected] = h.events().filter((e) => e.type === EVENT_TYPES.rejected);
+    expect(rejected?.data).toMatchObject({
+      source: 'push',
+      rule: 'apps',
+      reasons: [{ code: 'IDEMPOTENCY_CONFLICT' }],
+    });
+    // The ce-id names the refused request, so another conflicting request gets another id.
+    expect(rejected?.id).toContain(requestFingerprint(changed));
+  });
+
+  it('treats a create that loses a race to another request under the key as a conflict', async () => {
+    const h = harness();
+    const winner = pushRequest({ taskCount: 9 });
+    // The other request's job appears between our lookup and our create; Batch answers our
+    // requestId with it, as it does for a request id it has seen.
+    h.answerCreatesWith((input) => {
+      const theirs = structuredClone(input.job) as { labels: Record<string, string> };
+      theirs.labels['streamgate-request'] = requestFingerprint(winner);
+      return { job: h.store({ ...input, job: theirs }), created: true };
+    });
+    const outcome = await launch(pushRequest({ taskCount: 2 }), h.deps);
+    expect(outcome).toMatchObject({ status: 'rejected', category: 'conflict' });
+    expect(h.events().map((e) => e.type)).toEqual([EVENT_TYPES.rejected]);
+  });
+
+  it('refuses a job id held by a job streamgate did not create', async () => {
+    const h = harness();
+    const request = pushRequest({});
+    h.answerCreatesWith((input) => ({
+      job: { name: `${input.parent}/jobs/${input.jobId}`, labels: {} },
+      created: false,
+    }));
+    const outcome = await launch(request, h.deps);
+    expect(outcome).toMatchObject({ status: 'rejected', category: 'conflict' });
+    expect(outcome.status === 'rejected' && outcome.reasons[0]?.message).toMatch(/did not create/);
+  });
+});
+
+describe('lookupRegions', () => {
+  const image = parseImageReference('us-central1-docker.pkg.dev/demo-project/apps/web:1');
+  const config = (allowedRegions?: string[]) =>
+    parseConfig({
+      project: 'demo-project',
+      topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
+      jobServiceAccount: 'jobs@demo-project.iam.gserviceaccount.com',
+      ...(allowedRegions ? { policy: { allowedRegions } } : {}),
+    });
+
+  it('looks where the job would be created first, then where the request and a narrow policy point', () => {
+    // Five allowed regions are too many to search: only the planned (here: requested) one.
+    expect(
+      lookupRegions(image, { image: 'x', region: 'us-east1' }, config(['us-*1', 'europe-west4'])),
+    ).toEqual(['us-east1']);
+    expect(lookupRegions(image, { image: 'x' }, config(['europe-west4', 'us-central1']))).toEqual([
+      'us-central1',
+      'europe-west4',
+    ]);
+  });
+
+  it('does not fan out over every region when the policy allows them all, and never beyond the cap', () => {
+    expect(lookupRegions(image, { image: 'x' }, config())).toEqual(['us-central1']);
+    const many = lookupRegions(
+      image,
+      { image: 'x', region: 'us-east1' },
+      config(['us-central1', 'us-east1']),
+    );
+    expect(many).toEqual(['us-east1', 'us-central1']);
+    expect(many.length).toBeLessThanOrEqual(MAX_LOOKUP_REGIONS);
+    // An unparseable image still looks in the regions the request and policy name.
+    expect(lookupRegions(undefined, { image: '!', region: 'us-east1' }, config(['us-east1']))).toEqual([
+      'us-east1',
+    ]);
+  });
+});
