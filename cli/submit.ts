@@ -18,7 +18,8 @@ import { reportAnswer } from './submit-answer.js';
 export const SUBMIT_HELP = `streamgate submit — sign a JobRequest and post it to the webhook
 
 Usage:
-  streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--json] [--timeout MS]
+  streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--bearer-env VAR]
+                    [--json] [--timeout MS]
 
 Options:
   --request FILE   a JobRequest v1 (JSON), sent byte for byte; see schemas/job-request.v1.json
@@ -28,6 +29,8 @@ Options:
   --stack FILE     another local stack endpoints file
   --key-env VAR    environment variable holding the key (default STREAMGATE_WEBHOOK_SECRET; a
                    comma list signs with its first key); the local stack's key when unset
+  --bearer-env VAR also send Authorization: Bearer $VAR, e.g. an identity token for a webhook that
+                   is not public (ID_TOKEN=$(gcloud auth print-identity-token))
   --timeout MS     give up on the answer after MS milliseconds (default 30000)
   --json           print the webhook's JSON answer exactly, on stdout
   -h, --help       this text
@@ -44,6 +47,7 @@ const OPTIONS = {
   url: { type: 'string' },
   stack: { type: 'string' },
   'key-env': { type: 'string', default: 'STREAMGATE_WEBHOOK_SECRET' },
+  'bearer-env': { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -60,6 +64,8 @@ interface Target {
   /** The webhook's base URL, without a trailing slash. */
   base: string;
   key: string;
+  /** Sent as `Authorization: Bearer …` when set. */
+  bearer?: string;
 }
 
 /**
@@ -88,8 +94,9 @@ export async function runSubmit(
   if (!ENV_NAME.test(values['key-env']))
     throw new UsageError(`--key-env wants an environment variable name, not "${values['key-env']}".`);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseTimeout(values.timeout);
+  const bearer = bearerToken(values['bearer-env'], env);
   const body = await readRequestFile(values.request);
-  const target = await resolveTarget(values, env);
+  const target = { ...(await resolveTarget(values, env)), ...(bearer === undefined ? {} : { bearer }) };
   const path = values.plan ? '/jobs:plan' : '/jobs';
   const answer = await post(target, path, body, timeoutMs);
   return reportAnswer(answer, values.json, io);
@@ -135,6 +142,16 @@ async function resolveTarget(
   return { base: endpoints.functions.webhook.replace(/\/+$/, ''), key: fromEnv || endpoints.webhookSecret };
 }
 
+/** The token `--bearer-env VAR` names; a named but unset variable is a usage error. */
+function bearerToken(name: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (name === undefined) return undefined;
+  if (!ENV_NAME.test(name))
+    throw new UsageError(`--bearer-env wants an environment variable name, not "${name}".`);
+  const token = env[name]?.trim();
+  if (!token) throw new UsageError(`--bearer-env: ${name} is not set.`);
+  return token;
+}
+
 async function defaultStackFile(): Promise<string> {
   // Loaded here only: the stack module pulls in every stand-in, which `--url` never needs.
   const { repositoryRoot } = await import('../infra/local/stack.js');
@@ -161,6 +178,7 @@ async function post(
         'Content-Type': 'application/json',
         Accept: 'application/json, application/problem+json',
         'X-Streamgate-Signature': signature,
+        ...(target.bearer === undefined ? {} : { Authorization: `Bearer ${target.bearer}` }),
       },
       body,
       timeoutMs,

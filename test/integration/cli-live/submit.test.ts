@@ -3,11 +3,14 @@
  * four functions on functions-framework test servers, Batch and Pub/Sub stand-ins behind them),
  * by `--url` or through a local stack endpoints file.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
+import { verifySignature } from '../../../shared/core/webhook-signature.js';
 import { buildImage, makeLayer, Pusher } from '../../helpers/oci-images.js';
 import {
   PROJECT,
@@ -214,5 +217,124 @@ describe('streamgate submit', () => {
     });
     expect(await submit('--plan')).toMatchObject({ code: 2 });
     expect(stack.standIns.batch.createCalls()).toBe(creates);
+  });
+
+  describe('against a loopback server', () => {
+    let server: Server;
+    let base: string;
+    const seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }> =
+      [];
+    let answer: (res: ServerResponse) => void = (res) => res.end();
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          seen.push({
+            method: req.method ?? '',
+            url: req.url ?? '',
+            headers: req.headers,
+            body: Buffer.concat(chunks),
+          });
+          answer(res);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    it('sends the exact file bytes, signs the route without the URL prefix, and adds the bearer token', async () => {
+      process.env[KEY_ENV] = SECRET;
+      process.env.SUBMIT_TEST_ID_TOKEN = 'id-token-for-the-proxy';
+      answer = (res) => {
+        res.writeHead(202, { 'Content-Type': 'application/json' });
+        res.end('{"status":"launched","created":true}');
+      };
+      const file = await requestFile('exact', { labels: { team: 'café' } });
+      const r = await submit(
+        '--request',
+        file,
+        '--url',
+        `${base}/webhook`,
+        '--key-env',
+        KEY_ENV,
+        '--bearer-env',
+        'SUBMIT_TEST_ID_TOKEN',
+        '--json',
+      );
+      expect(r.code).toBe(0);
+      expect(r.out).toBe('{"status":"launched","created":true}');
+      const got = seen.at(-1);
+      expect(got?.method).toBe('POST');
+      expect(got?.url).toBe('/webhook/jobs');
+      expect(got?.body.equals(await readFile(file))).toBe(true);
+      expect(got?.headers.authorization).toBe('Bearer id-token-for-the-proxy');
+      const check = verifySignature({
+        header: got?.headers['x-streamgate-signature'] as string,
+        request: { method: 'POST', path: '/jobs', body: got?.body ?? Buffer.alloc(0) },
+        secrets: [SECRET],
+        nowSeconds: Math.floor(Date.now() / 1000),
+        toleranceSeconds: 300,
+      });
+      expect(check.ok).toBe(true);
+      expect(r.err).not.toContain('id-token-for-the-proxy');
+    });
+
+    it('exits 2 on a 5xx (with its Retry-After), 1 on a non-JSON 4xx, 2 on a timeout or an unset --bearer-env', async () => {
+      process.env[KEY_ENV] = SECRET;
+      const file = await requestFile('answers');
+      answer = (res) => {
+        res.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': '5' });
+        res.end(
+          JSON.stringify({
+            status: 503,
+            code: 'BATCH_UNAVAILABLE',
+            detail: 'Cloud Batch is unavailable for now; retry in 5 s.',
+          }),
+        );
+      };
+      const unavailable = await submit('--request', file, '--url', base, '--key-env', KEY_ENV);
+      expect(unavailable.code).toBe(2);
+      expect(unavailable.err).toContain(
+        'streamgate submit: 503 BATCH_UNAVAILABLE: Cloud Batch is unavailable',
+      );
+      expect(unavailable.err).toContain('retry after 5 s');
+
+      answer = (res) => {
+        res.writeHead(400, { 'Content-Type': 'text/html' });
+        res.end('<html><body>Bad Request</body></html>');
+      };
+      const html = await submit('--request', file, '--url', base, '--key-env', KEY_ENV);
+      expect(html.code).toBe(1);
+      expect(html.err).toMatch(/^streamgate submit: 400 Bad Request: <html>/);
+
+      answer = () => undefined; // never answers
+      const slow = await submit('--request', file, '--url', base, '--key-env', KEY_ENV, '--timeout', '300');
+      expect(slow.code).toBe(2);
+      expect(slow.err).toContain(`no answer from ${base}/jobs`);
+
+      delete process.env.SUBMIT_TEST_UNSET_TOKEN;
+      const before = seen.length;
+      const unset = await submit(
+        '--request',
+        file,
+        '--url',
+        base,
+        '--key-env',
+        KEY_ENV,
+        '--bearer-env',
+        'SUBMIT_TEST_UNSET_TOKEN',
+      );
+      expect(unset).toMatchObject({
+        code: 2,
+        err: expect.stringContaining('SUBMIT_TEST_UNSET_TOKEN is not set') as string,
+      });
+      expect(seen.length).toBe(before);
+    });
   });
 });
