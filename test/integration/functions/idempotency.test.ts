@@ -4,6 +4,7 @@
  * Batch; another request under the same key is an IDEMPOTENCY_CONFLICT that changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeForTests } from '../../../functions/runtime.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { jobIdFor, pushIdempotencyKey, requestIdFor } from '../../../shared/core/ids.js';
 import { Pusher, buildImage, makeLayer } from '../../helpers/oci-images.js';
@@ -180,6 +181,8 @@ describe('idempotency: one key, one request, one job', () => {
       );
       expect(moved).not.toBe(digests.tool);
       await stack.standIns.pushesSettled();
+      // The repeat lands on a fresh instance (as after a cold start): no tag → digest answer cached.
+      await resetRuntimeForTests();
       const registryReads = stack.standIns.registry.requests;
 
       expect((await stack.deliver('onJobRequest', { data, messageId: 'tag-moved-2' })).status).toBe(204);
