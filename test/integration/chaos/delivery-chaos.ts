@@ -1,9 +1,10 @@
 /**
  * The delivery-chaos run: N logical requests (image pushes, Pub/Sub JobRequests, webhook calls)
  * delivered at least once, duplicated and shuffled, with bounded concurrency, against the real
- * functions while the Batch stand-in fails CreateJob AFTER creating the job. Failed deliveries are
- * redelivered like Pub/Sub does (backoff, bounded attempts, overall deadline). Used by the chaos
- * test and by bench/chaos.ts.
+ * functions while the Batch stand-in fails CreateJob AFTER creating the job. Some Pub/Sub and
+ * webhook keys also get a conflicting twin (same key, another request) racing the original.
+ * Failed deliveries are redelivered like Pub/Sub does (backoff, bounded attempts, overall
+ * deadline). Used by the chaos test and by bench/chaos.ts.
  */
 import { mulberry32 } from '../../../infra/local/batch/faults.js';
 import type { BatchFaults } from '../../../infra/local/batch/server.js';
@@ -25,6 +26,8 @@ export interface ChaosOptions {
   maxAttempts?: number;
   /** Overall bound: deliveries still pending then count as lost. */
   deadlineMs?: number;
+  /** Share of Pub/Sub and webhook keys also sent with another request (an idempotency conflict). */
+  conflictRate?: number;
 }
 
 /** 20% UNAVAILABLE and 5% DEADLINE_EXCEEDED on CreateJob, after the job exists; latency spikes. */
@@ -45,6 +48,8 @@ interface LogicalRequest {
   index: number;
   kind: Kind;
   expectedJobId: string;
+  /** Same key as request `index`, another body: whichever of the two lands first gets the job. */
+  twin?: boolean;
   send(stack: Stack): Promise<Response>;
 }
 
@@ -73,6 +78,9 @@ export interface ChaosResult {
   distinctLaunchedIds: number;
   missingLaunchedIds: string[];
   rejectedEvents: number;
+  /** Keys sent with two different requests, and the distinct request.rejected ce-ids. */
+  conflictPairs: number;
+  distinctRejectedIds: number;
   lost: number;
   durationMs: number;
 }
@@ -98,7 +106,7 @@ export async function runDeliveryChaos(options: ChaosOptions): Promise<ChaosResu
 async function runOnStack(stack: Stack, options: ChaosOptions): Promise<ChaosResult> {
   const random = mulberry32(options.seed);
   const { n } = options;
-  const requests = await logicalRequests(stack, n, options.seed);
+  const requests = await logicalRequests(stack, n, options.seed, options.conflictRate ?? 0.1);
 
   // At-least-once: every request once, 30% of them again (a few three times), shuffled.
   const deliveries: Delivery[] = requests.map((request) => ({ request, attempts: 0 }));
@@ -142,7 +150,8 @@ async function runOnStack(stack: Stack, options: ChaosOptions): Promise<ChaosRes
       } catch {
         status = 0; // a network error: redelivered like any failure
       }
-      if (status >= 200 && status < 300) continue;
+      // A 409 (the key names another request) is final: a client sends a new key, not the same call.
+      if ((status >= 200 && status < 300) || status === 409) continue;
       failures[String(status)] = (failures[String(status)] ?? 0) + 1;
       if (delivery.attempts >= maxAttempts) {
         lost += 1;
@@ -169,7 +178,8 @@ async function runOnStack(stack: Stack, options: ChaosOptions): Promise<ChaosRes
   const launched = events.filter((e) => e.type === EVENT_TYPES.launched);
   const launchedIds = new Set(launched.map((e) => e.id));
   const byKind: Record<Kind, number> = { push: 0, pubsub: 0, webhook: 0 };
-  for (const r of requests) byKind[r.kind] += 1;
+  for (const r of requests) if (!r.twin) byKind[r.kind] += 1;
+  const rejected = events.filter((e) => e.type === EVENT_TYPES.rejected);
 
   return {
     n,
@@ -189,14 +199,25 @@ async function runOnStack(stack: Stack, options: ChaosOptions): Promise<ChaosRes
     launchedEvents: launched.length,
     distinctLaunchedIds: launchedIds.size,
     missingLaunchedIds: [...expected].map(launchEventId).filter((id) => !launchedIds.has(id)),
-    rejectedEvents: events.filter((e) => e.type === EVENT_TYPES.rejected).length,
+    rejectedEvents: rejected.length,
+    conflictPairs: requests.filter((r) => r.twin).length,
+    distinctRejectedIds: new Set(rejected.map((e) => e.id)).size,
     lost,
     durationMs,
   };
 }
 
-/** Builds the N requests: a third pushes of distinct images, a third Pub/Sub, a third webhook. */
-async function logicalRequests(stack: Stack, n: number, seed: number): Promise<LogicalRequest[]> {
+/**
+ * Builds the N requests: a third pushes of distinct images, a third Pub/Sub, a third webhook; a
+ * share of the Pub/Sub and webhook keys get a twin asking for another task count.
+ */
+async function logicalRequests(
+  stack: Stack,
+  n: number,
+  seed: number,
+  conflictRate: number,
+): Promise<LogicalRequest[]> {
+  const random = mulberry32(seed ^ 0x5eed);
   const pusher = new Pusher(stack.standIns.registry.url);
   const base = buildImage([await makeLayer({ 'base.txt': `chaos ${seed}` })]);
   await pusher.pushImage('demo-project/apps/chaos-base', base, '1.0');
@@ -210,24 +231,27 @@ async function logicalRequests(stack: Stack, n: number, seed: number): Promise<L
       continue;
     }
     const key = `chaos-${kind}-${seed}-${index}`;
-    const body = JSON.stringify({ apiVersion: 'streamgate/v1', image: CHAOS_IMAGE });
-    if (kind === 'pubsub') {
-      const data = JSON.stringify({ apiVersion: 'streamgate/v1', image: CHAOS_IMAGE, idempotencyKey: key });
-      const messageId = `chaos-msg-${seed}-${index}`;
-      requests.push({
-        index,
-        kind,
-        expectedJobId: jobIdFor('pubsub', key),
-        send: (s) =>
-          s.deliver('onJobRequest', { data, messageId }, index % 2 === 0 ? 'binary' : 'structured'),
-      });
-    } else {
-      requests.push({
-        index,
-        kind,
-        expectedJobId: jobIdFor('webhook', key),
-        send: (s) => s.webhook('/jobs', body, { headers: { 'Idempotency-Key': key } }),
-      });
+    const twin = random() < conflictRate;
+    for (const taskCount of twin ? [1, 2] : [1]) {
+      const request = { apiVersion: 'streamgate/v1', image: CHAOS_IMAGE, taskCount };
+      const common = { index, kind, ...(taskCount === 2 ? { twin: true } : {}) };
+      if (kind === 'pubsub') {
+        const data = JSON.stringify({ ...request, idempotencyKey: key });
+        const messageId = `chaos-msg-${seed}-${index}-${taskCount}`;
+        requests.push({
+          ...common,
+          expectedJobId: jobIdFor('pubsub', key),
+          send: (s) =>
+            s.deliver('onJobRequest', { data, messageId }, index % 2 === 0 ? 'binary' : 'structured'),
+        });
+      } else {
+        const body = JSON.stringify(request);
+        requests.push({
+          ...common,
+          expectedJobId: jobIdFor('webhook', key),
+          send: (s) => s.webhook('/jobs', body, { headers: { 'Idempotency-Key': key } }),
+        });
+      }
     }
   }
 
@@ -280,7 +304,7 @@ export function formatChaos(result: ChaosResult): string {
     `  deliveries ${result.deliveries} (${result.duplicates} duplicates), attempts ${result.attempts}, retries ${result.retries}`,
     `  non-2xx answers ${JSON.stringify(result.failures)}; CreateJob RPCs ${result.createJobCalls} (${result.createJobCalls - result.jobs} beyond one per job: retries after injected faults and racing duplicates), GetJob RPCs ${result.getJobCalls}`,
     `  jobs ${result.jobs}, distinct ${result.distinctJobIds}, unexpected ${result.unexpectedJobIds.length}, missing ${result.missingJobIds.length}`,
-    `  job.launched events ${result.launchedEvents}, distinct ce-ids ${result.distinctLaunchedIds}, missing ${result.missingLaunchedIds.length}; request.rejected ${result.rejectedEvents}`,
+    `  job.launched events ${result.launchedEvents}, distinct ce-ids ${result.distinctLaunchedIds}, missing ${result.missingLaunchedIds.length}; request.rejected ${result.rejectedEvents} (${result.distinctRejectedIds} distinct) for ${result.conflictPairs} conflicting twins`,
     `  lost ${result.lost}, duration ${result.durationMs} ms`,
   ].join('\n');
 }
