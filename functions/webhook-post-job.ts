@@ -14,6 +14,7 @@ import type { LaunchOutcome } from '../shared/pipeline/outcomes.js';
 import { findingOf, isPermanent, statusOfRejection } from './outcome.js';
 import { problem, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
+import { publicFinding } from './webhook-failure.js';
 import type { Route } from './webhook-routes.js';
 import { checkSignature } from './webhook-signature.js';
 
@@ -131,7 +132,9 @@ export async function postJob(
     const status = error.code === 'BATCH_INVALID_ARGUMENT' ? 400 : 500;
     if (status === 500)
       log.error('Batch refused the job for a deployment reason', { code: error.code, detail: error.message });
-    return sendProblem(res, problem(status, reasons, request.correlationId));
+    else log.warn('Batch refused the job', { code: error.code, detail: error.message });
+    // The answer carries the code only: gRPC details stay in the log line above.
+    return sendProblem(res, problem(status, [publicFinding(error)], request.correlationId));
   }
   sendOutcome(res, outcome, request.correlationId);
 }

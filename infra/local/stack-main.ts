@@ -74,7 +74,7 @@ function hint(stack: RunningStack): string {
     `  webhook:  BODY='{"apiVersion":"streamgate/v1","image":"${stack.endpoints.registryHost}/${stack.endpoints.project}/apps/hello:eligible"}'; T=$(date +%s)`,
     `            SIG="t=$T,v2=$(printf '%s.%s.%s.%s' "$T" POST /jobs "$BODY" | openssl dgst -sha256 -hmac '${stack.endpoints.webhookSecret}' -r | cut -d' ' -f1)"`,
     `            curl -i -X POST ${webhook}/jobs -H 'content-type: application/json' -H "X-Streamgate-Signature: $SIG" -d "$BODY"`,
-    `  submit:   echo "$BODY" > request.json; npx streamgate submit --request request.json   (signs and posts it)`,
+    `  submit:   echo "$BODY" > request.json; ./bin/streamgate submit --request request.json   (signs and posts it)`,
     `  logs:     ${stack.paths.logs}/<function>.log`,
     `  stop:     Ctrl-C`,
   ].join('\n');

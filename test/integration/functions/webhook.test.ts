@@ -104,13 +104,14 @@ describe('webhook through functions-framework', () => {
     });
     it('refuses stale and future-dated signatures', async () => {
       const now = Math.floor(Date.now() / 1000);
+      // 330, not 301: the server reads its clock later, and a second may tick on a busy machine.
       await expectProblem(
-        await stack.webhook('/jobs', request(), { timestamp: now - 301 }),
+        await stack.webhook('/jobs', request(), { timestamp: now - 330 }),
         401,
         'SIGNATURE_STALE',
       );
       await expectProblem(
-        await stack.webhook('/jobs', request(), { timestamp: now + 301 }),
+        await stack.webhook('/jobs', request(), { timestamp: now + 330 }),
         401,
         'SIGNATURE_STALE',
       );
@@ -436,6 +437,20 @@ describe('webhook through functions-framework', () => {
         expect(body.correlationId).toBeTruthy();
       }
       expect((await send('GET', path, '', sign('GET', path, ''))).status).toBe(200);
+    });
+
+    it('never puts gRPC details in the body when Batch refuses a launch', async () => {
+      const raw = JSON.stringify(request({ labels: { refused: 'by-batch' } }));
+      stack.standIns.batch.failNext('createJob', 'PERMISSION_DENIED');
+      const denied = await send('POST', '/jobs', raw, sign('POST', '/jobs', raw));
+      const deployment = await expectProblem(denied, 500, 'BATCH_PERMISSION_DENIED');
+      stack.standIns.batch.failNext('createJob', 'FAILED_PRECONDITION');
+      const refused = await send('POST', '/jobs', raw, sign('POST', '/jobs', raw));
+      const invalid = await expectProblem(refused, 400, 'BATCH_INVALID_ARGUMENT');
+      for (const body of [deployment, invalid]) {
+        expect(JSON.stringify(body)).not.toContain('Injected fault');
+        expect(JSON.stringify(body)).not.toContain(`projects/${PROJECT}`);
+      }
     });
   });
 
