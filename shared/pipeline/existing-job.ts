@@ -58,7 +58,7 @@ export async function findJob(
  * Describes a job from Batch's answer. `fallbackMode` is used only when the mode label is missing;
  * callers pass the mode of a request with the same fingerprint, which is the same mode.
  *
- * @example describeExistingJob(await deps.batch.getJob(name), request.streaming).imageUri
+ * @example describeExistingJob(job, name, request.streaming).imageUri // the image the job runs
  */
 export function describeExistingJob(
   job: BatchJob,
