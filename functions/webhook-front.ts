@@ -25,14 +25,14 @@ export interface FrontOptions {
   maxBodyBytes(): Promise<number>;
   /** How long the whole body may take to arrive. */
   bodyTimeoutMs: number;
-  /** After refusing a body still on the wire: discard input this long / this much, then close. */
+  /** After refusing a body still on the wire: discard this much input, close after this long. */
   linger: { ms: number; bytes: number };
 }
 
 const DEFAULT_OPTIONS: FrontOptions = {
   maxBodyBytes: configuredMaxBodyBytes,
   bodyTimeoutMs: 10_000,
-  linger: { ms: 2_000, bytes: 1_048_576 },
+  linger: { ms: 2_000, bytes: 262_144 },
 };
 
 /** `webhook.maxBodyBytes` from the runtime config, else the default (getRuntime logs why). */
@@ -108,9 +108,7 @@ function readBody(req: IncomingMessage, maxBodyBytes: number, timeoutMs: number)
 /**
  * Answers a refusal and closes the connection. A body may still be on the wire, and closing a
  * socket with unread input sends a reset that can destroy the answer before the client reads it,
- * so the close lingers (RFC 9112 §9.6): Node ends a `Connection: close` response with
- * `socket.destroySoon()`, replaced here by a half-close that discards input, bounded in time and
- * bytes, before the socket is destroyed.
+ * so the close lingers (RFC 9112 §9.6).
  */
 function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, options: FrontOptions): void {
   const correlationId = randomUUID();
@@ -120,27 +118,36 @@ function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, opt
       code: refusal.finding.code,
       status: refusal.status,
     });
-  const socket = req.socket;
-  if (!req.complete && socket instanceof Socket) {
-    socket.destroySoon = () => lingerThenClose(req, socket, options.linger);
-  }
+  if (!req.complete && req.socket instanceof Socket) lingeringClose(req, res, req.socket, options.linger);
   writeProblem(res, problem(refusal.status, [refusal.finding], correlationId), { Connection: 'close' });
 }
 
-/** Half-closes, discards (never keeps) input until the body ends or a bound is hit, then closes. */
-function lingerThenClose(req: IncomingMessage, socket: Socket, linger: FrontOptions['linger']): void {
-  socket.end();
-  const startBytes = socket.bytesRead;
-  const deadline = Date.now() + linger.ms;
-  const close = (): void => {
-    clearInterval(watch);
-    socket.destroy();
-  };
-  const watch = setInterval(() => {
-    if (Date.now() >= deadline || socket.bytesRead - startBytes > linger.bytes) close();
-  }, 20).unref();
-  socket.once('end', close).once('close', () => clearInterval(watch));
-  req.once('end', close).resume();
+/**
+ * After the answer: half-close, and discard (never keep) the rest of the body, up to
+ * `linger.bytes`; past that, stop reading. The socket closes once the body has ended or the
+ * client has gone, and after `linger.ms` at the latest: by then the client has had time to read
+ * the answer, which a reset sent while it was still writing could have destroyed. (Node ends a
+ * `Connection: close` response with `socket.destroySoon()`; on this socket that only half-closes.)
+ */
+function lingeringClose(
+  req: IncomingMessage,
+  res: ServerResponse,
+  socket: Socket,
+  linger: FrontOptions['linger'],
+): void {
+  let discarded = 0;
+  const timer = setTimeout(() => socket.destroy(), linger.ms).unref();
+  socket.destroySoon = () => socket.end();
+  socket.once('close', () => clearTimeout(timer));
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > linger.bytes) req.pause();
+  });
+  req.once('end', () => {
+    if (res.writableFinished) socket.destroy();
+    else res.once('finish', () => socket.destroy());
+  });
+  req.resume();
 }
 
 /**

@@ -2,7 +2,7 @@
  * The webhook's body front on a real HTTP server with a stand-in app: what it refuses before
  * reading, how it cuts a body at the limit and closes, the 408, and what the app receives.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../shared/core/config.js';
@@ -16,27 +16,35 @@ describe('webhook body front', () => {
   let url: string;
   /** The raw body of each request the app received. */
   const seen: Array<Buffer | undefined> = [];
+  const servers: Server[] = [];
 
-  beforeAll(async () => {
-    vi.stubEnv('STREAMGATE_LOG_LEVEL', 'ERROR');
-    const app = (req: IncomingMessage & { rawBody?: Buffer }, res: import('node:http').ServerResponse) => {
+  /** A server with the front over an app that reports what it received. */
+  async function frontServer(linger: {
+    ms: number;
+    bytes: number;
+  }): Promise<{ server: Server; url: string }> {
+    const app = (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => {
       seen.push(req.rawBody);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ bytes: req.rawBody?.length ?? -1, readable: req.readable }));
     };
-    server = createServer(
-      webhookFront(app, {
-        maxBodyBytes: () => Promise.resolve(MAX),
-        bodyTimeoutMs: 500,
-        linger: { ms: 3_000, bytes: 64 * 1024 * 1024 },
-      }),
+    const front = createServer(
+      webhookFront(app, { maxBodyBytes: () => Promise.resolve(MAX), bodyTimeoutMs: 500, linger }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    servers.push(front);
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    return { server: front, url: `http://127.0.0.1:${(front.address() as AddressInfo).port}` };
+  }
+
+  beforeAll(async () => {
+    vi.stubEnv('STREAMGATE_LOG_LEVEL', 'ERROR');
+    ({ server, url } = await frontServer({ ms: 3_000, bytes: 64 * 1024 * 1024 }));
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const each of servers) {
+      each.closeAllConnections();
+      await new Promise<void>((resolve) => each.close(() => resolve()));
+    }
     vi.unstubAllEnvs();
   });
 
@@ -105,7 +113,7 @@ describe('webhook body front', () => {
   it('cuts a chunked body at the limit, answers 413, and drains before closing', async () => {
     const before = seen.length;
     const total = 2 * 1024 * 1024;
-    const result = await rawChunkedPost(url, total);
+    const result = await rawChunkedPost(server, total);
     expect(result.error).toBeUndefined();
     expect(result.response).toMatch(/^HTTP\/1\.1 413 /);
     expect(result.response.toLowerCase()).toContain('connection: close');
@@ -116,6 +124,17 @@ describe('webhook body front', () => {
     expect(result.sawEnd).toBe(true);
     expect(await result.serverBytesRead).toBeGreaterThanOrEqual(total);
     expect(seen.length).toBe(before);
+  });
+
+  it('stops reading a body past the discard bound, and closes after the linger time', async () => {
+    const tight = await frontServer({ ms: 400, bytes: 128 * 1024 });
+    const started = Date.now();
+    const result = await rawChunkedPost(tight.server, 16 * 1024 * 1024);
+    // The answer is readable; the socket is closed by the server (the client never stops writing).
+    expect(result.response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(result.response).toContain('"code":"BODY_TOO_LARGE"');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(await result.serverBytesRead).toBeLessThan(1024 * 1024);
   });
 
   it('answers 408 when the body does not arrive in time', async () => {
@@ -142,7 +161,7 @@ describe('webhook body front', () => {
 
   /** A chunked POST of `total` bytes written at once on a raw socket, then read to the end. */
   function rawChunkedPost(
-    base: string,
+    target: Server,
     total: number,
   ): Promise<{
     response: string;
@@ -150,15 +169,15 @@ describe('webhook body front', () => {
     error: Error | undefined;
     serverBytesRead: Promise<number>;
   }> {
-    const { port } = new URL(base);
+    const { port } = target.address() as AddressInfo;
     return new Promise((resolve, reject) => {
-      const client = connect(Number(port), '127.0.0.1');
+      const client = connect(port, '127.0.0.1');
       let response = '';
       let sawEnd = false;
       let error: Error | undefined;
       const timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
       const serverBytesRead = new Promise<number>((done) => {
-        server.once('connection', (socket) => socket.once('close', () => done(socket.bytesRead)));
+        target.once('connection', (socket) => socket.once('close', () => done(socket.bytesRead)));
       });
       client.on('connect', () => {
         client.write('POST /jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
