@@ -5,6 +5,7 @@ import { jobIdFor, launchEventId, rejectionEventId, requestIdFor } from '../core
 import { parseImageReference, type ImageReference } from '../core/image-reference.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import { LIMITS } from '../core/limits.js';
+import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { LaunchRequest, LaunchSource } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
@@ -90,17 +91,22 @@ export async function launch(
   );
 }
 
-/** The job this request's key names, looked up where it can be (see lookupRegions). */
+/**
+ * The job this request's key names, looked up where it can be (see lookupRegions). Requests that
+ * planLaunch refuses before reading anything (an invalid image reference, a policy violation) read
+ * nothing here either.
+ */
 async function findKeyJob(
   request: LaunchRequest,
   deps: PipelineDeps,
 ): Promise<{ job: BatchJob; name: string } | undefined> {
-  let image: ImageReference | undefined;
+  let image: ImageReference;
   try {
     image = parseImageReference(request.image);
   } catch {
-    image = undefined; // planLaunch refuses it; a key may still name an earlier, valid request
+    return undefined;
   }
+  if (checkPolicy(request, image, deps.config.policy).length > 0) return undefined;
   const jobId = jobIdFor(request.source, request.idempotencyKey);
   return findJob(jobId, lookupRegions(image, request, deps.config), deps);
 }

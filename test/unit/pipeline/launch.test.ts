@@ -43,6 +43,7 @@ function harness(config: Partial<StreamgateConfigInput> = {}) {
   const published: OutboundMessage[] = [];
   let resolves = 0;
   let creates = 0;
+  let lookups = 0;
   let onCreate: ((input: CreateJobInput) => { job: BatchJob; created: boolean }) | undefined;
   const store = (input: CreateJobInput): BatchJob => {
     const name = `${input.parent}/jobs/${input.jobId}`;
@@ -72,7 +73,10 @@ function harness(config: Partial<StreamgateConfigInput> = {}) {
         creates++;
         return onCreate ? onCreate(input) : { job: store(input), created: true };
       },
-      getJob: async (name) => jobs.get(name),
+      async getJob(name) {
+        lookups++;
+        return jobs.get(name);
+      },
       listTasks: async () => [],
     },
     events: {
@@ -88,7 +92,7 @@ function harness(config: Partial<StreamgateConfigInput> = {}) {
     deps,
     jobs,
     events: () => published.map((m) => fromPubsubMessage(m)),
-    counts: () => ({ resolves, creates }),
+    counts: () => ({ resolves, creates, lookups }),
     answerCreatesWith: (answer: typeof onCreate) => (onCreate = answer),
     store,
   };
@@ -112,7 +116,7 @@ describe('launch: one key, one request', () => {
     expect(first).toMatchObject({ status: 'launched', created: true });
     const again = await launch({ ...pushRequest({ taskCount: 2 }), correlationId: 'msg-2' }, h.deps);
     expect(again).toMatchObject({ status: 'launched', created: false, imageUri: IMAGE, digest: DIGEST });
-    expect(h.counts()).toEqual({ resolves: 1, creates: 1 });
+    expect(h.counts()).toMatchObject({ resolves: 1, creates: 1 });
     const launched = h.events().filter((e) => e.type === EVENT_TYPES.launched);
     expect(launched.map((e) => e.id)).toEqual([launched[0]!.id, launched[0]!.id]);
   });
@@ -148,6 +152,13 @@ describe('launch: one key, one request', () => {
     const outcome = await launch(pushRequest({ taskCount: 2 }), h.deps);
     expect(outcome).toMatchObject({ status: 'rejected', category: 'conflict' });
     expect(h.events().map((e) => e.type)).toEqual([EVENT_TYPES.rejected]);
+  });
+
+  it('reads nothing, Batch included, for a request the policy refuses', async () => {
+    const h = harness({ policy: { allowedRepositories: ['us-central1-docker.pkg.dev/other/**'] } });
+    const outcome = await launch(pushRequest({}), h.deps);
+    expect(outcome).toMatchObject({ status: 'rejected', category: 'policy' });
+    expect(h.counts()).toEqual({ resolves: 0, creates: 0, lookups: 0 });
   });
 
   it('refuses a job id held by a job streamgate did not create', async () => {
