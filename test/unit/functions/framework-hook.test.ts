@@ -3,8 +3,11 @@
  * When one of these fails after a dependency update, the hook no longer bounds the webhook's body:
  * re-check server.js and body-parser, then adjust the hook and SUPPORTED_FRAMEWORK together.
  */
+import { readFile } from 'node:fs/promises';
 import http, { type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as functionsFramework from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -65,6 +68,16 @@ afterAll(async () => {
 describe('functions-framework, as the body front relies on it', () => {
   it('is a supported version', () => {
     expect(frameworkVersion()).toMatch(SUPPORTED_FRAMEWORK);
+  });
+
+  it('loads our module before it builds its server, when it runs as Cloud Functions starts it', async () => {
+    // main.js is what `functions-framework --target=…` (the Cloud Functions entry) runs.
+    const entry = createRequire(import.meta.url).resolve('@google-cloud/functions-framework');
+    const main = await readFile(join(dirname(entry), 'main.js'), 'utf8');
+    const load = main.search(/await \(0, loader_1\.getUserFunction\)\(/);
+    const build = main.search(/\(0, server_1\.getServer\)\(/);
+    expect(load).toBeGreaterThan(0);
+    expect(build).toBeGreaterThan(load);
   });
 
   it('creates its server with http.createServer(app), looked up at call time', () => {
