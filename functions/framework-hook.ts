@@ -30,7 +30,6 @@ const logger = createLogger({ service: 'streamgate', function: 'webhook' });
 /** Requests that went through the front; anything else reaching the webhook is a hook failure. */
 const fronted = new WeakSet<IncomingMessage>();
 let armed = false;
-let installed = false;
 
 /**
  * The installed functions-framework version, read from its package.json (which its `exports`
@@ -70,7 +69,6 @@ export function installWebhookFront(version: string = frameworkVersion()): void 
     logger.critical(message, { code: 'INTERNAL', version });
     throw new StreamgateError('INTERNAL', message, { kind: 'permanent', details: { version } });
   }
-  installed = true;
   if (armed) return;
   armed = true;
   const target = http as { createServer: (...args: unknown[]) => http.Server };
@@ -111,15 +109,16 @@ function frontedListener(app: RequestListener): RequestListener {
 }
 
 /**
- * True when the request may reach the webhook: the front is not installed in this process, or the
- * request went through it. Otherwise answers 500, logs CRITICAL and returns false.
+ * True when the request went through the front. Otherwise answers 500, logs CRITICAL and returns
+ * false: a webhook without its body bound fails closed (the hook was not armed for this server, or
+ * functions-framework changed how it builds it).
  *
  * @example
  *   functionsFramework.http('webhook', async (req, res) => { if (passedFront(req, res)) … });
  */
 export function passedFront(req: IncomingMessage, res: ServerResponse): boolean {
-  if (!installed || fronted.has(req)) return true;
-  unavailable(res, 'a webhook request bypassed the body front; functions-framework changed', undefined);
+  if (fronted.has(req)) return true;
+  unavailable(res, 'a webhook request bypassed the body front; refused', undefined);
   return false;
 }
 

@@ -24,11 +24,15 @@ import { sendRaw } from '../../helpers/raw-http.js';
 
 const MAX_BODY_BYTES = 2048;
 
-// What the probe saw: the parsed body (if a framework parser ran) and the raw bytes.
-functionsFramework.http('probe', (req, res) => {
-  if (!passedFront(req, res)) return;
+// What a function saw: the parsed body (if a framework parser ran) and the raw bytes. `guarded`
+// is registered like the webhook in functions/index.ts.
+const report: functionsFramework.HttpFunction = (req, res) => {
   const body: unknown = req.body;
   res.json({ parsed: body ?? null, raw: req.rawBody?.toString('base64') ?? null });
+};
+functionsFramework.http('probe', report);
+functionsFramework.http('guarded', (req, res) => {
+  if (passedFront(req, res)) report(req, res);
 });
 
 const servers: Server[] = [];
@@ -149,7 +153,7 @@ describe('installWebhookFront', () => {
   it('wraps the next framework server only, then restores http.createServer', async () => {
     const original = http.createServer;
     installWebhookFront();
-    const fronted = await listen(getTestServer('probe') as Server);
+    const fronted = await listen(getTestServer('guarded') as Server);
     expect(http.createServer).toBe(original);
 
     const gzip = await sendRaw(fronted, {
@@ -168,8 +172,8 @@ describe('installWebhookFront', () => {
     expect(json(ok.body)).toEqual({ parsed: null, raw: Buffer.from('{"a":1}').toString('base64') });
   });
 
-  it('refuses, loudly, a webhook request that did not go through the front once it is installed', async () => {
-    const unfronted = await listen(getTestServer('probe') as Server);
+  it('refuses, loudly, a webhook request that did not go through the front', async () => {
+    const unfronted = await listen(getTestServer('guarded') as Server);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const answer = await sendRaw(unfronted, {
