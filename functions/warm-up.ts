@@ -50,16 +50,28 @@ export const CLIENTS_BY_FUNCTION: Record<FunctionName, readonly WarmClient[]> = 
 };
 
 /**
- * The function this process serves: `FUNCTION_TARGET` (set by Cloud Functions / Cloud Run and read
- * by functions-framework), else its `--target=` flag. Undefined in tests that serve all four.
+ * The function this process serves, read as functions-framework reads it: its `--target` flag
+ * (`--target=NAME` or `--target NAME`) wins over `FUNCTION_TARGET` (set by Cloud Functions / Cloud
+ * Run). Undefined in tests that serve all four.
+ *
+ * @example servedFunction({}, ['node', 'ff', '--target', 'webhook']) // 'webhook'
  */
 export function servedFunction(
   env: NodeJS.ProcessEnv = process.env,
   argv: readonly string[] = process.argv,
 ): FunctionName | undefined {
-  const flag = argv.find((arg) => arg.startsWith('--target='))?.slice('--target='.length);
-  const target = readEnv('FUNCTION_TARGET', env) ?? flag;
+  const target = targetFlag(argv) ?? readEnv('FUNCTION_TARGET', env);
   return target !== undefined && target in loaders ? (target as FunctionName) : undefined;
+}
+
+/** The last `--target` flag, like minimist (which functions-framework uses) reads it. */
+function targetFlag(argv: readonly string[]): string | undefined {
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg.startsWith('--target=')) value = arg.slice('--target='.length);
+    else if (arg === '--target' && argv[i + 1] !== undefined) value = argv[i + 1];
+  });
+  return value;
 }
 
 /**

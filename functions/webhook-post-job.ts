@@ -19,7 +19,7 @@ import type { Route } from './webhook-routes.js';
 import { checkSignature } from './webhook-signature.js';
 
 /**
- * `POST /jobs` and `POST /jobs:plan`: size → media type → signature → JSON → schema → launch (or
+ * `POST /jobs` and `POST /jobs:plan` (body already bounded by webhook-front.ts): media type → signature → JSON → schema → launch (or
  * plan). Every refusal is a problem+json with a reason code.
  */
 export async function postJob(
@@ -31,19 +31,8 @@ export async function postJob(
 ): Promise<void> {
   const { config } = deps;
   const dryRun = route.kind === 'plan';
-  const max = config.webhook.maxBodyBytes;
+  // The body was bounded (size, encoding, time) by the front before anything read it.
   const raw = req.rawBody ?? Buffer.alloc(0);
-  const declared = Number(req.get('content-length') ?? '0');
-  if ((Number.isFinite(declared) && declared > max) || raw.length > max) {
-    return sendProblem(
-      res,
-      problem(
-        413,
-        [{ code: 'BODY_TOO_LARGE', message: `The body is larger than ${max} bytes.` }],
-        headerCorrelationId,
-      ),
-    );
-  }
   const mediaType = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') {
     return sendProblem(
