@@ -75,13 +75,24 @@ export function installWebhookFront(version: string = frameworkVersion()): void 
   const original = target.createServer;
   target.createServer = (...args: unknown[]) => {
     const at = args.findIndex(isExpressApp);
-    if (at >= 0) {
-      target.createServer = original;
-      armed = false;
-      args[at] = frontedListener(args[at] as RequestListener);
-    }
-    return original.apply(http, args);
+    if (at < 0) return original.apply(http, args);
+    target.createServer = original;
+    armed = false;
+    args[at] = frontedListener(args[at] as RequestListener);
+    return boundInTime(original.apply(http, args));
   };
+}
+
+/**
+ * Headers and the whole request must arrive in bounded time too (Node's defaults are 60 s and
+ * 300 s); the front's own body deadline is shorter still.
+ */
+export const SERVER_TIME_BOUNDS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
+
+function boundInTime(server: http.Server): http.Server {
+  server.headersTimeout = SERVER_TIME_BOUNDS.headersTimeoutMs;
+  server.requestTimeout = SERVER_TIME_BOUNDS.requestTimeoutMs;
+  return server;
 }
 
 /** Express apps are functions carrying `handle` and `use`; plain listeners are left alone. */

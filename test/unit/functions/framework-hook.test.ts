@@ -16,6 +16,7 @@ import {
   SUPPORTED_FRAMEWORK,
   frameworkVersion,
   installWebhookFront,
+  SERVER_TIME_BOUNDS,
   passedFront,
 } from '../../../functions/framework-hook.js';
 import { resetRuntimeForTests } from '../../../functions/runtime.js';
@@ -153,8 +154,12 @@ describe('installWebhookFront', () => {
   it('wraps the next framework server only, then restores http.createServer', async () => {
     const original = http.createServer;
     installWebhookFront();
-    const fronted = await listen(getTestServer('guarded') as Server);
+    const server = getTestServer('guarded') as Server;
     expect(http.createServer).toBe(original);
+    // Slow headers and slow requests are bounded on the fronted server, not left at Node's 60/300 s.
+    expect(server.headersTimeout).toBe(SERVER_TIME_BOUNDS.headersTimeoutMs);
+    expect(server.requestTimeout).toBe(SERVER_TIME_BOUNDS.requestTimeoutMs);
+    const fronted = await listen(server);
 
     const gzip = await sendRaw(fronted, {
       headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
