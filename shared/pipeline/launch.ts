@@ -47,12 +47,16 @@ export async function launch(
     ...(request.rule ? { rule: request.rule } : {}),
   });
   const fingerprint = requestFingerprint(request);
-  if (!options.dryRun) {
-    // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
-    // make the answer name an image the job does not run.
-    const found = await findKeyJob(request, deps);
-    if (found) return settleExisting(found.job, found.name, request, fingerprint, { ...deps, logger: log });
+  // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
+  // make the answer name an image the job does not run.
+  const found = await findKeyJob(request, deps);
+  if (found && !options.dryRun) {
+    return settleExisting(found.job, found.name, request, fingerprint, { ...deps, logger: log });
   }
+  // A plan answers what POST /jobs would: a key already used for another request is refused.
+  const conflict =
+    found && conflictOf(describeExistingJob(found.job, found.name, request.streaming), fingerprint);
+  if (conflict) return { status: 'rejected', category: 'conflict', reasons: [conflict] };
   const result = await planLaunch(request, deps);
   if (!result.ok) {
     const refusal = {
@@ -123,12 +127,9 @@ async function settleExisting(
   deps: PipelineDeps,
 ): Promise<Launched | Rejected> {
   const existing = describeExistingJob(job, lookedUp, request.streaming);
-  if (!existing.labels.managed || existing.labels.fingerprint !== fingerprint) {
-    return reject(deps, {
-      ...rejectionOf(request, fingerprint),
-      category: 'conflict',
-      reasons: [conflictFinding(existing, fingerprint)],
-    });
+  const conflict = conflictOf(existing, fingerprint);
+  if (conflict) {
+    return reject(deps, { ...rejectionOf(request, fingerprint), category: 'conflict', reasons: [conflict] });
   }
   return announce(request, deps, {
     created: false,
@@ -147,7 +148,9 @@ async function settleExisting(
   });
 }
 
-function conflictFinding(existing: ExistingJob, fingerprint: string): Finding {
+/** IDEMPOTENCY_CONFLICT when the key's job was not made from this request; undefined for a repeat. */
+function conflictOf(existing: ExistingJob, fingerprint: string): Finding | undefined {
+  if (existing.labels.managed && existing.labels.fingerprint === fingerprint) return undefined;
   const why = !existing.labels.managed
     ? `a Batch job streamgate did not create already has this request's job id (${existing.jobName})`
     : existing.labels.fingerprint === undefined

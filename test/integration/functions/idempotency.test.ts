@@ -144,6 +144,18 @@ describe('idempotency: one key, one request, one job', () => {
         `projects/${PROJECT}/locations/us-central1/jobs/${jobId}`,
       ]);
     });
+    it('plans as it would launch: a used key with another request is a 409, nothing published', async () => {
+      const headers = { 'Idempotency-Key': 'idem-plan' };
+      expect((await stack.webhook('/jobs', body(WEB), { headers })).status).toBe(202);
+      const eventsBefore = stack.events(EVENT_TYPES.rejected).length;
+
+      const other = await stack.webhook('/jobs:plan', body(TOOL), { headers });
+      expect(other.status).toBe(409);
+      expect(((await other.json()) as ProblemBody).code).toBe('IDEMPOTENCY_CONFLICT');
+      // The same request planned again is still a plan (200), and a plan publishes nothing.
+      expect((await stack.webhook('/jobs:plan', body(WEB), { headers })).status).toBe(200);
+      expect(stack.events(EVENT_TYPES.rejected)).toHaveLength(eventsBefore);
+    });
   });
 
   describe('Pub/Sub', () => {
