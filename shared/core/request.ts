@@ -211,13 +211,28 @@ export interface ToLaunchRequestOptions {
  */
 export function parseJobRequest(input: unknown): JobRequestV1 {
   const result = JobRequestV1Schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = formatIssues(result.error.issues);
+  const dropped = protoKeyIssues(input);
+  if (result.success && dropped.length === 0) return result.data;
+  const issues = [...(result.success ? [] : formatIssues(result.error.issues)), ...dropped];
   throw new StreamgateError('INVALID_REQUEST', `Invalid job request: ${issues.join('; ')}`, {
     kind: 'permanent',
-    cause: result.error,
+    ...(result.success ? {} : { cause: result.error }),
     details: { issues },
   });
+}
+
+/**
+ * zod's records skip a `__proto__` key without validating it, so `{"labels":{"__proto__":"x"}}`
+ * would parse with the label silently gone; the schema is strict, so such a key is an issue.
+ */
+function protoKeyIssues(input: unknown): string[] {
+  if (input === null || typeof input !== 'object') return [];
+  return (['labels', 'environment'] as const)
+    .filter((field) => {
+      const record = (input as Record<string, unknown>)[field];
+      return record !== null && typeof record === 'object' && Object.hasOwn(record, '__proto__');
+    })
+    .map((field) => `${field}.__proto__: "__proto__" cannot be used as a name`);
 }
 
 /**
