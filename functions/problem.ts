@@ -7,7 +7,7 @@ import type { Response } from '@google-cloud/functions-framework';
 import type { Finding } from '../shared/core/reason-codes.js';
 
 export interface Problem {
-  /** A URI naming the problem type: `urn:streamgate:problem:<code>`. */
+  /** A URI naming the problem type: `urn:streamgate:problem:<code in kebab case>`. */
   type: string;
   title: string;
   status: number;
