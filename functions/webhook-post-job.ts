@@ -81,8 +81,10 @@ export async function postJob(
     );
   }
   let request: LaunchRequest;
+  let keyGiven = keyHeader !== undefined;
   try {
     const parsed = parseJobRequest(json);
+    keyGiven ||= parsed.idempotencyKey !== undefined;
     if (
       keyHeader !== undefined &&
       parsed.idempotencyKey !== undefined &&
@@ -112,7 +114,8 @@ export async function postJob(
   const log = deps.logger.child({ correlationId: request.correlationId });
   let outcome: LaunchOutcome;
   try {
-    outcome = await launch(request, { ...deps, logger: log }, { dryRun });
+    // A plan's derived key is made for /jobs:plan, so no job can hold it: nothing to look up.
+    outcome = await launch(request, { ...deps, logger: log }, { dryRun, freshKey: dryRun && !keyGiven });
   } catch (error) {
     if (!isPermanent(error)) throw error;
     // Batch refused the job itself (e.g. INVALID_ARGUMENT): permanent, so not a 503.

@@ -20,6 +20,8 @@ import { publishEvent } from './publish-event.js';
 export interface LaunchOptions {
   /** Plan only: judge and build the job, create nothing, publish nothing. */
   dryRun?: boolean;
+  /** The caller knows no job can hold this key (e.g. one derived for a plan): skip the lookup. */
+  freshKey?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function launch(
   const fingerprint = requestFingerprint(request);
   // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
   // make the answer name an image the job does not run.
-  const found = await findKeyJob(request, deps);
+  const found = options.freshKey ? undefined : await findKeyJob(request, deps);
   if (found && !options.dryRun) {
     return settleExisting(found.job, found.name, request, fingerprint, { ...deps, logger: log });
   }

@@ -156,6 +156,18 @@ describe('idempotency: one key, one request, one job', () => {
       expect((await stack.webhook('/jobs:plan', body(WEB), { headers })).status).toBe(200);
       expect(stack.events(EVENT_TYPES.rejected)).toHaveLength(eventsBefore);
     });
+
+    it('plans without a key ask Batch nothing: a key derived for /jobs:plan names no job', async () => {
+      const getsBefore = stack.standIns.batch.callCount('getJob');
+      expect((await stack.webhook('/jobs:plan', body(WEB))).status).toBe(200);
+      expect(stack.standIns.batch.callCount('getJob')).toBe(getsBefore);
+      // With a key, the plan looks it up, as POST /jobs would.
+      const keyed = await stack.webhook('/jobs:plan', body(WEB), {
+        headers: { 'Idempotency-Key': 'idem-plan-2' },
+      });
+      expect(keyed.status).toBe(200);
+      expect(stack.standIns.batch.callCount('getJob')).toBeGreaterThan(getsBefore);
+    });
   });
 
   describe('Pub/Sub', () => {
