@@ -8,6 +8,7 @@ import { resetRuntimeForTests } from '../../../functions/runtime.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { jobIdFor, pushIdempotencyKey, requestIdFor } from '../../../shared/core/ids.js';
 import { Pusher, buildImage, makeLayer } from '../../helpers/oci-images.js';
+import { pushAppImages } from '../../helpers/app-images.js';
 import { PROJECT, REGISTRY_HOST, startStack, type Stack } from '../../helpers/stack-harness.js';
 
 const WEB = `${REGISTRY_HOST}/${PROJECT}/apps/web:v1`;
@@ -43,19 +44,14 @@ describe('idempotency: one key, one request, one job', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    pusher = new Pusher(stack.standIns.registry.url);
-    digests.web = await pusher.pushImage(
-      `${PROJECT}/apps/web`,
-      buildImage([await makeLayer({ 'web.txt': 'web' })]),
-      'v1',
-    );
+    const images = await pushAppImages(stack);
+    pusher = images.pusher;
+    digests.web = images.web;
     digests.tool = await pusher.pushImage(
       `${PROJECT}/apps/tool`,
       buildImage([await makeLayer({ 'tool.txt': 'tool v1' })]),
       'v1',
     );
-    const layer = await makeLayer({ 'dup.txt': 'dup' });
-    await pusher.pushImage(`${PROJECT}/apps/dup`, buildImage([layer, layer]), 'v1');
     await stack.standIns.pushesSettled();
   });
   afterAll(async () => {

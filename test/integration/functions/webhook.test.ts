@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { jobIdFor } from '../../../shared/core/ids.js';
 import { signatureHeader, signedRequestKey } from '../../../shared/core/webhook-signature.js';
-import { Pusher, buildImage, makeLayer } from '../../helpers/oci-images.js';
+import { pushAppImages } from '../../helpers/app-images.js';
 import {
   OLD_SECRET,
   PROJECT,
@@ -41,15 +41,7 @@ describe('webhook through functions-framework', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const pusher = new Pusher(stack.standIns.registry.url);
-    digest = await pusher.pushImage(
-      `${PROJECT}/apps/web`,
-      buildImage([await makeLayer({ 'web.txt': 'web' })]),
-      'v1',
-    );
-    const layer = await makeLayer({ 'dup.txt': 'dup' });
-    await pusher.pushImage(`${PROJECT}/apps/dup`, buildImage([layer, layer]), 'v1');
-    await stack.standIns.pushesSettled();
+    digest = (await pushAppImages(stack)).web;
   });
   afterAll(async () => {
     await stack?.close();
