@@ -33,6 +33,8 @@ function refuse(category: RejectionCategory, reasons: Finding[], report?: Eligib
 /**
  * Steps 1–4 of a launch: resolve the image, judge it, choose the region, build the job. Nothing is
  * created. Transient failures throw a StreamgateError; permanent ones come back as `ok: false`.
+ * What is not an image (NOT_AN_IMAGE: an artifact, a signature, a Helm chart, a non-DOCKER
+ * repository) is refused in every streaming mode, as category `image`.
  *
  * @example
  *   const result = await planLaunch(request, deps);
@@ -98,6 +100,10 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
       apiEnabled: api,
     });
   }
+
+  // Whatever the streaming mode: there is no container to run, so no job is made for it.
+  const notAnImage = report.reasons.filter((reason) => reason.code === 'NOT_AN_IMAGE');
+  if (notAnImage.length > 0) return refuse('image', notAnImage, report);
 
   const jobRegion = jobRegionFor(image, request, locations);
   if (!jobRegion.ok) return refuse('invalid', jobRegion.reasons, report);

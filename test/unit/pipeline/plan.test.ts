@@ -31,7 +31,7 @@ const manifest = (layers: unknown[]) => ({
 const ELIGIBLE = manifest([layer(1), layer(2)]);
 const DUPLICATED = manifest([layer(1), layer(1)]);
 
-function deps(document: unknown, config: Partial<StreamgateConfigInput> = {}) {
+function deps(document: unknown, config: Partial<StreamgateConfigInput> = {}, format = 'DOCKER') {
   const resolved: ImageReference[] = [];
   const images: ImageResolver = {
     async resolve(reference): Promise<ResolvedImage> {
@@ -40,7 +40,7 @@ function deps(document: unknown, config: Partial<StreamgateConfigInput> = {}) {
     },
   };
   const repositoryFacts: RepositoryFactsSource = {
-    facts: async () => ({ format: 'DOCKER', mode: 'STANDARD' }),
+    facts: async () => ({ format, mode: 'STANDARD' }),
     apiEnabled: async () => true,
   };
   const refuse = () => Promise.reject(new Error('planLaunch must not call Batch or Pub/Sub'));
@@ -155,5 +155,33 @@ describe('planLaunch', () => {
     const { deps: d2 } = deps(ELIGIBLE, { policy: { allowedRegions: ['europe-*'] } });
     const region = await planLaunch(request({}), d2);
     expect(!region.ok && region.reasons.map((r) => r.code)).toEqual(['POLICY_REGION']);
+  });
+
+  describe('refuses what is not an image in every streaming mode (NOT_AN_IMAGE, category image)', () => {
+    const artifact = { ...ELIGIBLE, artifactType: 'application/vnd.example.sbom+json' };
+    const helm = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: DIGEST, size: 120 },
+      layers: [{ ...layer(3), mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' }],
+    };
+    const cases = [
+      { name: 'an artifact (artifactType)', document: artifact, format: 'DOCKER' },
+      { name: 'a Helm chart', document: helm, format: 'DOCKER' },
+      { name: 'an image-shaped manifest in a MAVEN repository', document: ELIGIBLE, format: 'MAVEN' },
+    ];
+    for (const { name, document, format } of cases) {
+      for (const streaming of ['auto', 'off', 'require'] as const) {
+        it(`${name}, streaming ${streaming}`, async () => {
+          const { deps: d } = deps(document, {}, format);
+          const result = await planLaunch(request({ streaming }), d);
+          expect(result.ok).toBe(false);
+          if (result.ok) return;
+          expect(result.category).toBe('image');
+          expect(result.reasons.map((r) => r.code)).toEqual(['NOT_AN_IMAGE']);
+          expect(result.report?.verdict).toBe('ineligible');
+        });
+      }
+    }
   });
 });
