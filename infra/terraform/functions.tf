@@ -1,6 +1,7 @@
-# The four Cloud Functions (2nd gen, Node 20). All share one source archive; the entry point picks
-# the handler registered in functions/index.ts. The three event functions have no Eventarc trigger:
-# Pub/Sub pushes to them through the subscriptions in subscriptions.tf (see the README, "Push subscriptions, not Eventarc triggers", for why).
+# The four Cloud Functions (2nd gen, on var.runtime: see runtime.tf). All share one source archive;
+# the entry point picks the handler registered in functions/index.ts. The three event functions
+# have no Eventarc trigger: Pub/Sub pushes to them through the subscriptions in subscriptions.tf
+# (see the README, "Push subscriptions, not Eventarc triggers", for why).
 
 locals {
   source_storage = {
@@ -19,7 +20,7 @@ resource "google_cloudfunctions2_function" "event" {
   labels      = { app = "streamgate" }
 
   build_config {
-    runtime         = "nodejs20"
+    runtime         = var.runtime
     entry_point     = each.value.entry_point
     service_account = google_service_account.build.id
     source {
@@ -53,6 +54,11 @@ resource "google_cloudfunctions2_function" "event" {
       condition     = var.config_file != null || var.policy != null
       error_message = "Set either config_file or policy: the functions need a policy to check requests against."
     }
+    # Google refuses to create or update a function on a decommissioned runtime (runtime.tf).
+    precondition {
+      condition     = local.runtime_refusal == ""
+      error_message = local.runtime_refusal
+    }
   }
 
   depends_on = [
@@ -71,7 +77,7 @@ resource "google_cloudfunctions2_function" "webhook" {
   labels      = { app = "streamgate" }
 
   build_config {
-    runtime         = "nodejs20"
+    runtime         = var.runtime
     entry_point     = "webhook"
     service_account = google_service_account.build.id
     source {
@@ -113,6 +119,11 @@ resource "google_cloudfunctions2_function" "webhook" {
     precondition {
       condition     = var.config_file != null || var.policy != null
       error_message = "Set either config_file or policy: the functions need a policy to check requests against."
+    }
+    # Google refuses to create or update a function on a decommissioned runtime (runtime.tf).
+    precondition {
+      condition     = local.runtime_refusal == ""
+      error_message = local.runtime_refusal
     }
   }
 

@@ -53,6 +53,7 @@ const CONSTRAINED_VARIABLES = [
   'platform',
   'webhook_tolerance_seconds',
   'webhook_max_body_bytes',
+  'runtime',
 ];
 
 /** The fixed entry points (docs/contracts.md). */
@@ -125,10 +126,10 @@ describe('functions', () => {
     expect(problems).toEqual([expect.stringMatching(/onJobRequest is not registered/)]);
   });
 
-  it('runs Node 20 and builds from the uploaded archive', () => {
+  it('runs on var.runtime (terraform-runtime.test.ts) and builds from the uploaded archive', () => {
     for (const bodies of Object.values(module.resources.google_cloudfunctions2_function ?? {})) {
       const build = (bodies[0]?.build_config as Record<string, unknown>[])[0] ?? {};
-      expect(build.runtime).toBe('nodejs20');
+      expect(build.runtime).toBe('${var.runtime}');
       expect(JSON.stringify(build.source)).toContain('storage_source');
     }
     const object = module.resources.google_storage_bucket_object?.source?.[0] ?? {};
