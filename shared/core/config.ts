@@ -42,6 +42,12 @@ export const RuleSchema = z.strictObject({
     .max(LIMITS.globLength)
     .describe('Glob over HOST/PATH of the pushed image (no tag): * within a segment, ** across.'),
   streaming: StreamingModeSchema.default('auto'),
+  untagged: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also launch for pushes that carry no tag (by digest only, e.g. the children of a multi-platform push).',
+    ),
   template: JobTemplateSchema.default({}).describe(
     'Job fields for the launched job (a JobRequest minus image and ids).',
   ),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { jobDefaultsFor } from '../core/config.js';
+import { jobDefaultsFor, type Rule } from '../core/config.js';
+import { judge } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
 import {
   formatImageReference,
@@ -12,7 +13,7 @@ import { parsePlatform } from '../core/platform.js';
 import { repositoryOf } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import { parseJobRequest, toLaunchRequest } from '../core/request.js';
-import { jobRequestFromRule, matchRules } from '../core/rules.js';
+import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../core/rules.js';
 import type { PipelineDeps } from './deps.js';
 import { launch, reject } from './launch.js';
 import type { LaunchOutcome, Rejected } from './outcomes.js';
@@ -38,14 +39,24 @@ export interface PushMeta {
   messageId: string;
 }
 
+/** The image an INSERT names, and its tag when the push carried one. */
+interface PushedImage {
+  image: ImageReference;
+  tag?: string;
+}
+
 /**
- * Handles one Artifact Registry notification: INSERTs of images that match rules launch one job per
- * rule, deduplicated on rule + repository + digest (AR may send several INSERTs per digest, tag-only
- * or not; the same digest in two repositories is two jobs);
- * DELETEs and unmatched images are acknowledged and ignored.
+ * Handles one Artifact Registry notification: a tagged INSERT of an image that matches rules
+ * launches one job per rule, deduplicated on rule + repository + digest (AR may send several
+ * INSERTs per digest, tag-only or not; the same digest in two repositories is two jobs).
+ *
+ * Acknowledged and ignored, with no event (logged at INFO): DELETEs; unmatched images; INSERTs
+ * without a tag, unless the rule sets `untagged` (the children of a multi-platform image arrive
+ * that way, before their tagged index, whose job runs the matching child); cosign's `.sig`, `.att`
+ * and `.sbom` tags; and what the registry shows is not an image (an artifact, a Helm chart).
  *
  * @example
- *   await handlePush({ action: 'INSERT', digest: 'us-central1-docker.pkg.dev/p/r/app@sha256:…' }, { messageId }, deps);
+ *   await handlePush({ action: 'INSERT', digest: 'us-central1-docker.pkg.dev/p/r/app@sha256:…', tag: '…:v1' }, { messageId }, deps);
  */
 export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineDeps): Promise<PushOutcome> {
   const log = deps.logger.child({ correlationId: meta.messageId, source: 'push' });
@@ -67,39 +78,65 @@ export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineD
       message: `Unknown gcr action "${notice.action.slice(0, 32)}"; expected INSERT or DELETE.`,
     });
   }
-  const text = notice.digest ?? notice.tag;
-  if (!text) {
-    return refuse(deps, meta, {
-      code: 'INVALID_REQUEST',
-      message: 'The INSERT notification names no digest and no tag.',
-    });
+  const pushed = pushedImageOf(notice);
+  if ('code' in pushed) return refuse(deps, meta, pushed);
+  const { image, tag } = pushed;
+  const ignore = (reason: string): PushOutcome => {
+    log.info('push ignored', { reason, digest: notice.digest, tag: notice.tag });
+    return { status: 'ignored', reason };
+  };
+
+  if (tag !== undefined && isCosignTag(tag)) {
+    return ignore(`The tag ${tag} is a cosign signature, attestation or SBOM, not an image to run.`);
   }
-  let image: ImageReference;
+  const rules = rulesForPush(image, { tagged: tag !== undefined }, deps.config.rules);
+  if (rules.length === 0) {
+    const matched = tag === undefined && matchRules(image, deps.config.rules).length > 0;
+    return ignore(
+      matched
+        ? 'The push carries no tag, and no matching rule sets "untagged": true.'
+        : 'No rule matches the image.',
+    );
+  }
+
+  const read = await readPushed(image, deps);
+  let digest: string;
+  if (read.kind === 'image') digest = read.digest;
+  else if (read.kind === 'not-an-image') return ignore(read.finding.message);
+  // Unreadable with a digest: launch answers as for any request (a repeat from Batch, or a
+  // rejection naming each rule). Without one there is nothing to launch.
+  else if (image.digest) digest = image.digest;
+  else return refuse(deps, meta, read.finding);
+  return { status: 'handled', digest, launches: await launchRules(rules, image, digest, meta, deps) };
+}
+
+/** The pushed image and tag an INSERT names (`digest`, else `tag`; a tag is kept from `tag`). */
+function pushedImageOf(notice: PushNotice): PushedImage | Finding {
+  const text = notice.digest ?? notice.tag;
+  if (!text)
+    return { code: 'INVALID_REQUEST', message: 'The INSERT notification names no digest and no tag.' };
   try {
-    image = parseImageReference(text);
+    const image = parseImageReference(text);
     if (notice.digest && !image.digest) throw new Error('no digest');
+    const tag = notice.tag === undefined ? undefined : parseImageReference(notice.tag).tag;
+    return tag === undefined ? { image } : { image, tag };
   } catch (error) {
     const message = isStreamgateError(error)
       ? error.message
       : `"${text.slice(0, 200)}" is not a digest reference.`;
-    return refuse(deps, meta, { code: 'INVALID_IMAGE_REFERENCE', message });
+    return { code: 'INVALID_IMAGE_REFERENCE', message };
   }
+}
 
-  const rules = matchRules(image, deps.config.rules);
-  if (rules.length === 0) {
-    log.info('no rule matches the pushed image', { image: text });
-    return { status: 'ignored', reason: 'No rule matches the image.' };
-  }
-
-  // Tag-only INSERT: resolve the tag so the dedupe key (and the job) use the digest.
-  let digest = image.digest;
-  if (!digest) {
-    const resolved = await resolveDigest(image, deps);
-    if (typeof resolved !== 'string') return refuse(deps, meta, resolved);
-    digest = resolved;
-  }
+/** One launch per rule, for the image pinned to `digest`. */
+async function launchRules(
+  rules: readonly Rule[],
+  image: ImageReference,
+  digest: string,
+  meta: PushMeta,
+  deps: PipelineDeps,
+): Promise<LaunchOutcome[]> {
   const imageUri = formatImageReference(pinToDigest(image, digest));
-
   const launches: LaunchOutcome[] = [];
   for (const rule of rules) {
     const idempotencyKey = pushIdempotencyKey(rule.name, repositoryOf(image), digest);
@@ -128,17 +165,39 @@ export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineD
     }
     launches.push(await launch(request, deps));
   }
-  return { status: 'handled', digest, launches };
+  return launches;
 }
 
-async function resolveDigest(image: ImageReference, deps: PipelineDeps): Promise<string | Finding> {
+type PushedRead =
+  | { kind: 'image'; digest: string }
+  | { kind: 'not-an-image'; finding: Finding }
+  | { kind: 'unreadable'; finding: Finding };
+
+/**
+ * Reads the pushed image (tag → digest, and the manifests judged) to tell images from artifacts
+ * before any rule launches. Permanent registry answers come back as a finding; transient ones throw.
+ * The same reads serve the launch that follows (the registry client caches content by digest).
+ */
+async function readPushed(image: ImageReference, deps: PipelineDeps): Promise<PushedRead> {
+  const platform = parsePlatform(deps.config.platform);
+  let resolved;
   try {
-    const resolved = await deps.images.resolve(image, parsePlatform(deps.config.platform));
-    return resolved.digest;
+    resolved = await deps.images.resolve(image, platform);
   } catch (error) {
-    if (isStreamgateError(error) && !error.transient) return { code: error.code, message: error.message };
-    throw error;
+    if (!isStreamgateError(error) || error.transient) throw error;
+    return { kind: 'unreadable', finding: { code: error.code, message: error.message } };
   }
+  const report = judge({
+    manifest: resolved.manifest,
+    digest: resolved.digest,
+    manifests: resolved.manifests,
+    config: resolved.config,
+    platform,
+  });
+  const notAnImage = report.reasons.find((reason) => reason.code === 'NOT_AN_IMAGE');
+  return notAnImage
+    ? { kind: 'not-an-image', finding: notAnImage }
+    : { kind: 'image', digest: resolved.digest };
 }
 
 function refuse(deps: PipelineDeps, meta: PushMeta, reason: Finding): Promise<Rejected> {

@@ -32,7 +32,7 @@ import {
 } from './function-fuzz.js';
 import { fuzzParameters, fuzzTimeoutMs } from './fuzz-config.js';
 
-type Label = 'valid' | 'invalid' | 'unmatched' | 'delete' | 'mutated' | 'junk' | 'raw';
+type Label = 'valid' | 'untagged' | 'invalid' | 'unmatched' | 'delete' | 'mutated' | 'junk' | 'raw';
 type Case = (MessageCase | RawCase) & { label: Label };
 
 const REPOSITORY = REQUEST_IMAGE.slice(0, REQUEST_IMAGE.lastIndexOf(':'));
@@ -45,9 +45,10 @@ const fuzz = useFuzzStack();
 function cases(digest: string): fc.Arbitrary<Case> {
   const valid = fc.oneof(
     fc.constant<Json>({ action: 'INSERT', digest: `${REPOSITORY}@${digest}`, tag: REQUEST_IMAGE }),
-    fc.constant<Json>({ action: 'INSERT', digest: `${REPOSITORY}@${digest}` }),
     fc.constant<Json>({ action: 'INSERT', tag: `${REPOSITORY}:${TAG}` }),
   );
+  // By digest only: no tag, and the fuzz stack's rule does not set `untagged`.
+  const untagged = fc.constant<Json>({ action: 'INSERT', digest: `${REPOSITORY}@${digest}` });
   const invalid = fc.oneof(
     // An action that is neither INSERT nor DELETE.
     fc.record({
@@ -84,6 +85,7 @@ function cases(digest: string): fc.Arbitrary<Case> {
   const bytes = (v: Json): Buffer => Buffer.from(JSON.stringify(v));
   return fc.oneof(
     { weight: 1, arbitrary: asMessage(valid.map(bytes), 'valid') },
+    { weight: 1, arbitrary: asMessage(untagged.map(bytes), 'untagged') },
     {
       weight: 5,
       arbitrary: asMessage(
@@ -136,6 +138,7 @@ describe('fuzz: onImagePush', () => {
     async () => {
       const seen: Record<Label | 'launched', number> = {
         valid: 0,
+        untagged: 0,
         invalid: 0,
         unmatched: 0,
         delete: 0,
@@ -162,7 +165,7 @@ describe('fuzz: onImagePush', () => {
             expect(o.batchCalls).toBe(0);
             expect(rejectionsIn(o)).toHaveLength(1);
           }
-          if (c.label === 'unmatched' || c.label === 'delete') {
+          if (c.label === 'unmatched' || c.label === 'delete' || c.label === 'untagged') {
             expect(o.batchCalls).toBe(0);
             expect(o.events).toEqual([]);
           }

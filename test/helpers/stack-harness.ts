@@ -27,7 +27,10 @@ export const OLD_SECRET = 'previous-webhook-key-0123456789abcdef';
 export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
 const FUNCTIONS: readonly FunctionName[] = ['onImagePush', 'onJobRequest', 'onJobStateChanged', 'webhook'];
 
-/** The test config: rule `apps` (auto) and `strict` (require), policy limited to demo-project. */
+/**
+ * The test config: rule `apps` (auto), `strict` (require) and `nightly` (auto, also untagged pushes),
+ * policy limited to demo-project.
+ */
 export function testConfig(): StreamgateConfigInput {
   return {
     project: PROJECT,
@@ -41,6 +44,7 @@ export function testConfig(): StreamgateConfigInput {
         template: { container: { entrypoint: '/bin/sh', commands: ['-c', 'true'] } },
       },
       { name: 'strict', image: `${REGISTRY_HOST}/${PROJECT}/strict/**`, streaming: 'require' },
+      { name: 'nightly', image: `${REGISTRY_HOST}/${PROJECT}/nightly/**`, untagged: true },
     ],
     policy: {
       allowedRepositories: [`${REGISTRY_HOST}/${PROJECT}/**`],

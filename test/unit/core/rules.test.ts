@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/core/config.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
 import { parseJobRequest } from '../../../shared/core/request.js';
-import { jobRequestFromRule, matchRules } from '../../../shared/core/rules.js';
+import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../../../shared/core/rules.js';
 
 const config = parseConfig({
   project: 'demo-project',
@@ -16,6 +16,7 @@ const config = parseConfig({
     },
     { name: 'web-only', image: 'us-central1-docker.pkg.dev/demo-project/apps/web', streaming: 'require' },
     { name: 'top-level', image: 'us-central1-docker.pkg.dev/demo-project/apps/*' },
+    { name: 'nightly', image: 'us-central1-docker.pkg.dev/demo-project/apps/**', untagged: true },
   ],
 });
 const digest = `sha256:${'e'.repeat(64)}`;
@@ -23,9 +24,14 @@ const digest = `sha256:${'e'.repeat(64)}`;
 describe('matchRules', () => {
   it('returns every matching rule in config order', () => {
     const web = parseImageReference(`us-central1-docker.pkg.dev/demo-project/apps/web@${digest}`);
-    expect(matchRules(web, config.rules).map((r) => r.name)).toEqual(['all-apps', 'web-only', 'top-level']);
+    expect(matchRules(web, config.rules).map((r) => r.name)).toEqual([
+      'all-apps',
+      'web-only',
+      'top-level',
+      'nightly',
+    ]);
     const nested = parseImageReference('us-central1-docker.pkg.dev/demo-project/apps/team/api:1');
-    expect(matchRules(nested, config.rules).map((r) => r.name)).toEqual(['all-apps']);
+    expect(matchRules(nested, config.rules).map((r) => r.name)).toEqual(['all-apps', 'nightly']);
   });
 
   it('matches nothing outside the patterns, whatever the tag', () => {
@@ -45,5 +51,52 @@ describe('jobRequestFromRule', () => {
     const request = parseJobRequest(jobRequestFromRule(allApps!, uri));
     expect(request).toMatchObject({ image: uri, streaming: 'auto', taskCount: 2, labels: { team: 'a' } });
     expect(parseJobRequest(jobRequestFromRule(webOnly!, uri)).streaming).toBe('require');
+  });
+});
+
+describe('rulesForPush', () => {
+  const web = parseImageReference(`us-central1-docker.pkg.dev/demo-project/apps/web@${digest}`);
+
+  it('launches every matching rule for a tagged push', () => {
+    expect(rulesForPush(web, { tagged: true }, config.rules).map((r) => r.name)).toEqual([
+      'all-apps',
+      'web-only',
+      'top-level',
+      'nightly',
+    ]);
+  });
+
+  it('launches only rules with untagged: true for a push without a tag (the default is false)', () => {
+    expect(rulesForPush(web, { tagged: false }, config.rules).map((r) => r.name)).toEqual(['nightly']);
+    expect(config.rules.map((r) => r.untagged)).toEqual([false, false, false, true]);
+  });
+});
+
+describe('isCosignTag', () => {
+  const hex = 'ab'.repeat(32);
+
+  it("recognises cosign's signature, attestation and SBOM tags, with or without an attach prefix", () => {
+    for (const tag of [
+      `sha256-${hex}.sig`,
+      `sha256-${hex}.att`,
+      `sha256-${hex}.sbom`,
+      `v1-sha256-${hex}.sig`,
+    ]) {
+      expect(isCosignTag(tag), tag).toBe(true);
+    }
+  });
+
+  it('leaves ordinary tags alone, including near misses', () => {
+    for (const tag of [
+      'v1',
+      'latest',
+      `sha256-${hex}`,
+      `sha256-${hex}.sig2`,
+      `sha256-${hex.slice(2)}.sig`,
+      `sha256-${hex.toUpperCase()}.sig`,
+      `sha512-${hex}.sig`,
+    ]) {
+      expect(isCosignTag(tag), tag).toBe(false);
+    }
   });
 });
