@@ -90,6 +90,8 @@ export const REQUEST_REASONS = [
   'PUBLISH_FAILED',
   'CONFIG_INVALID',
   'FOREIGN_JOB',
+  /** A notification claims a terminal state that GetJob does not show (yet): retried, never published. */
+  'JOB_STATE_UNCONFIRMED',
   'INTERNAL',
 ] as const;
 export type RequestReasonCode = (typeof REQUEST_REASONS)[number];

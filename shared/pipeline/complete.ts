@@ -6,6 +6,7 @@ import {
   type JobState,
   type TerminalJobState,
 } from '../core/events.js';
+import { StreamgateError } from '../core/errors.js';
 import { completionEventId, stateChangedEventId } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import type { Finding } from '../core/reason-codes.js';
@@ -27,17 +28,33 @@ export const JobNotificationSchema = z.looseObject({
   Region: z.string().max(64).optional(),
   Type: z.string().max(64).optional(),
 });
+type JobNotification = z.infer<typeof JobNotificationSchema>;
 
 export type CompletionOutcome =
   { status: 'published'; eventId: string; state: JobState } | { status: 'ignored'; reason: Finding };
 
 const TERMINAL = new Set<string>(TERMINAL_JOB_STATES);
+type LogLevel = 'DEBUG' | 'INFO' | 'WARNING';
+type Labels = ReturnType<typeof readStreamgateLabels>;
 
 /**
- * Turns a Batch notification into `job.completed` (terminal states) or, when configured,
- * `job.state_changed`. Foreign jobs, task-level and garbled messages are acknowledged and ignored
- * with a reason; Batch or Pub/Sub failures throw a transient error so the message is redelivered.
- * The event id derives from the job uid and state, so duplicate notifications publish the same id.
+ * Turns a Batch notification into `job.completed` or, when configured, `job.state_changed`. A
+ * notification only says which job to look at: the state, uid and region published are the ones
+ * `GetJob` returns, never the notification's attributes (anyone who may publish to the topic, the
+ * job's own VMs included, can forge them).
+ *
+ * - Claims a terminal state: `job.completed` with Batch's terminal state. While Batch does not show
+ *   one, this throws a transient JOB_STATE_UNCONFIRMED, so Pub/Sub redelivers (a forged claim ends
+ *   in the dead-letter topic, never in an event).
+ * - Claims a non-terminal state: `job.state_changed` only when Batch records that very state;
+ *   a late or forged claim is acknowledged without an event (the notification of the state Batch
+ *   does record reports it).
+ * - Jobs Batch does not know (WARNING), foreign jobs, task-level and garbled messages are
+ *   acknowledged and ignored with a reason. Batch or Pub/Sub failures throw a transient error.
+ *
+ * Event ids derive from Batch's job uid and state, so duplicates publish the same id.
+ *
+ * @example await handleJobNotification(message.attributes, { messageId: message.messageId }, deps)
  */
 export async function handleJobNotification(
   attributes: Record<string, string>,
@@ -45,36 +62,19 @@ export async function handleJobNotification(
   deps: PipelineDeps,
 ): Promise<CompletionOutcome> {
   const log = deps.logger.child({ notificationId: meta.messageId });
-  if (attributes.Type === 'TASK_STATE_CHANGED' || (attributes.TaskUID && !attributes.JobName)) {
-    return ignored(log, {
-      code: 'UNSUPPORTED_EVENT',
-      message: 'Task-level notifications are not used by streamgate.',
-    });
+  const read = readNotification(attributes);
+  if (!read.ok)
+    return ignored(log, read.reason, read.reason.code === 'UNSUPPORTED_EVENT' ? 'DEBUG' : 'WARNING');
+  const note = read.note;
+  const claim = note.NewJobState;
+  if (!TERMINAL.has(claim) && !deps.config.events.stateChanged) {
+    return ignored(log, { code: 'UNSUPPORTED_EVENT', message: `State ${claim} is not terminal.` }, 'DEBUG');
   }
-  const parsed = JobNotificationSchema.safeParse(attributes);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return ignored(log, {
-      code: 'INVALID_ENVELOPE',
-      message: `Not a Batch job notification (${first ? `${first.path.join('.')}: ${first.message}` : 'bad attributes'}).`,
-    });
-  }
-  const note = parsed.data;
-  const terminal = TERMINAL.has(note.NewJobState);
-  if (!terminal && !deps.config.events.stateChanged) {
-    log.debug('non-terminal state acknowledged', { jobName: note.JobName, state: note.NewJobState });
-    return ignored(
-      log,
-      { code: 'UNSUPPORTED_EVENT', message: `State ${note.NewJobState} is not terminal.` },
-      'DEBUG',
-    );
-  }
-
   const job = await deps.batch.getJob(note.JobName);
   if (!job) {
     return ignored(log, {
       code: 'NOT_FOUND',
-      message: `Job ${note.JobName} no longer exists; nothing to report.`,
+      message: `Batch has no job ${note.JobName} (deleted since, or the notification is forged); nothing is published.`,
     });
   }
   const labels = readStreamgateLabels(job.labels ?? undefined);
@@ -85,42 +85,95 @@ export async function handleJobNotification(
       'DEBUG',
     );
   }
-  const jobName = canonicalName(job, note.JobName, deps.config.project);
-  const region = note.Region ?? regionOf(jobName);
-  const correlationId = labels.correlation ?? '';
-
-  if (!terminal) {
-    const eventId = await publishEvent(
-      deps,
-      EVENT_TYPES.stateChanged,
-      {
-        jobName,
-        jobUid: note.JobUID,
-        region,
-        state: note.NewJobState,
-        ...(correlationId ? { correlationId } : {}),
-      },
-      stateChangedEventId(note.JobUID, note.NewJobState),
-      jobName,
-    );
-    return { status: 'published', eventId, state: note.NewJobState };
+  const recorded = String(job.status?.state ?? 'STATE_UNSPECIFIED');
+  if (TERMINAL.has(claim)) {
+    if (!TERMINAL.has(recorded)) throw unconfirmed(note.JobName, claim, recorded);
+    return publishCompleted(job, recorded as TerminalJobState, labels, note.JobName, {
+      ...deps,
+      logger: log,
+    });
   }
+  if (recorded !== claim) {
+    return ignored(
+      log,
+      {
+        code: 'UNSUPPORTED_EVENT',
+        message: `Batch records job ${note.JobName} as ${recorded}, not ${claim}; no state event (the notification is late or forged).`,
+      },
+      'INFO',
+    );
+  }
+  return publishStateChanged(job, claim, labels, note.JobName, deps);
+}
 
-  // Batch's own record wins once it is terminal (a terminal state never changes), so duplicate or
-  // garbled notifications for one job agree on the state, the uid and therefore the event id.
-  const recorded = String(job.status?.state ?? '');
-  const state = (TERMINAL.has(recorded) ? recorded : note.NewJobState) as TerminalJobState;
-  const jobUid = job.uid || note.JobUID;
-  const tasks = await deps.batch.listTasks(job.name ?? note.JobName);
+/** The notification's attributes, or why they are not a job-level Batch notification. */
+function readNotification(
+  attributes: Record<string, string>,
+): { ok: true; note: JobNotification } | { ok: false; reason: Finding } {
+  if (attributes.Type === 'TASK_STATE_CHANGED' || (attributes.TaskUID && !attributes.JobName)) {
+    const message = 'Task-level notifications are not used by streamgate.';
+    return { ok: false, reason: { code: 'UNSUPPORTED_EVENT', message } };
+  }
+  const parsed = JobNotificationSchema.safeParse(attributes);
+  if (parsed.success) return { ok: true, note: parsed.data };
+  const first = parsed.error.issues[0];
+  const why = first ? `${first.path.join('.')}: ${first.message}` : 'bad attributes';
+  return {
+    ok: false,
+    reason: { code: 'INVALID_ENVELOPE', message: `Not a Batch job notification (${why}).` },
+  };
+}
+
+function unconfirmed(jobName: string, claim: string, recorded: string): StreamgateError {
+  return new StreamgateError(
+    'JOB_STATE_UNCONFIRMED',
+    `A notification says job ${jobName} is ${claim}, but Batch records ${recorded}; retried until Batch shows a terminal state (a forged notification ends in the dead-letter topic).`,
+    { kind: 'transient', details: { jobName, claimed: claim, recorded } },
+  );
+}
+
+/** `job.state_changed` for a state Batch records now. */
+async function publishStateChanged(
+  job: BatchJob,
+  state: JobState,
+  labels: Labels,
+  notified: string,
+  deps: PipelineDeps,
+): Promise<CompletionOutcome> {
+  const facts = jobFacts(job, notified, deps.config.project);
+  const eventId = await publishEvent(
+    deps,
+    EVENT_TYPES.stateChanged,
+    {
+      ...facts,
+      state,
+      ...(labels.correlation ? { correlationId: labels.correlation } : {}),
+    },
+    stateChangedEventId(facts.jobUid, state),
+    facts.jobName,
+  );
+  return { status: 'published', eventId, state };
+}
+
+/** `job.completed` with Batch's terminal state, counts and image. */
+async function publishCompleted(
+  job: BatchJob,
+  state: TerminalJobState,
+  labels: Labels,
+  notified: string,
+  deps: PipelineDeps,
+): Promise<CompletionOutcome> {
+  const facts = jobFacts(job, notified, deps.config.project);
+  const correlationId = labels.correlation ?? '';
+  const tasks = await deps.batch.listTasks(job.name ?? notified);
+  const duration = runDurationSeconds(job);
   const eventId = await publishEvent(
     deps,
     EVENT_TYPES.completed,
     {
-      jobName,
-      jobUid,
-      region,
+      ...facts,
       state,
-      ...(runDurationSeconds(job) !== undefined ? { runDurationSeconds: runDurationSeconds(job) } : {}),
+      ...(duration !== undefined ? { runDurationSeconds: duration } : {}),
       tasks: taskCounts(job, tasks),
       failedTasks: failedTasks(tasks),
       streaming: { enabled: streamingEnabled(job, labels.streaming) },
@@ -128,22 +181,33 @@ export async function handleJobNotification(
       correlationId,
       ...(labels.source ? { source: labels.source } : {}),
     },
-    completionEventId(jobUid, state),
-    jobName,
+    completionEventId(facts.jobUid, state),
+    facts.jobName,
   );
-  log.info('job completed', { jobName, state, correlationId, eventId });
+  deps.logger.info('job completed', { jobName: facts.jobName, state, correlationId, eventId });
   return { status: 'published', eventId, state };
+}
+
+/**
+ * Name, uid and region as Batch holds them. The notification's name is only the fallback for a job
+ * record without one: GetJob found the job under that name.
+ */
+function jobFacts(
+  job: BatchJob,
+  notified: string,
+  project: string,
+): { jobName: string; jobUid: string; region: string } {
+  const jobName = canonicalName(job, notified, project);
+  return { jobName, jobUid: job.uid || jobName, region: regionOf(jobName) };
 }
 
 function ignored(
   log: PipelineDeps['logger'],
   reason: Finding,
-  level: 'DEBUG' | 'WARNING' = 'WARNING',
+  level: LogLevel = 'WARNING',
 ): CompletionOutcome {
-  (level === 'DEBUG' ? log.debug : log.warn)('notification ignored', {
-    reason: reason.code,
-    detail: reason.message,
-  });
+  const write = level === 'DEBUG' ? log.debug : level === 'INFO' ? log.info : log.warn;
+  write('notification ignored', { reason: reason.code, detail: reason.message });
   return { status: 'ignored', reason };
 }
 
@@ -190,7 +254,7 @@ function failedTasks(tasks: BatchTask[]): Array<{ task: string; exitCode: number
         const code = event.taskExecution?.exitCode;
         if (code !== undefined && code !== null) exitCode = Number(code);
       }
-      return { task: String(task.name ?? 'unknown').slice(0, 512), exitCode };
+      return { task: String(task.name ?? 'unknown'), exitCode };
     });
 }
 
@@ -200,5 +264,5 @@ function streamingEnabled(job: BatchJob, label: boolean | undefined): boolean {
 }
 
 function imageOf(job: BatchJob): string {
-  return String(job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container?.imageUri ?? '').slice(0, 1024);
+  return String(job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container?.imageUri ?? '');
 }

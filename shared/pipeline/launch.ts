@@ -4,7 +4,6 @@ import { requestFingerprint } from '../core/fingerprint.js';
 import { jobIdFor, launchEventId, rejectionEventId, requestIdFor } from '../core/ids.js';
 import { parseImageReference, type ImageReference } from '../core/image-reference.js';
 import { readStreamgateLabels } from '../core/labels.js';
-import { LIMITS } from '../core/limits.js';
 import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { LaunchRequest, LaunchSource } from '../core/request.js';
@@ -164,7 +163,11 @@ function conflictOf(existing: ExistingJob, fingerprint: string): Finding | undef
   };
 }
 
-/** Publishes `job.launched` for a job that exists now and returns the outcome. */
+/**
+ * Publishes `job.launched` for a job that exists now and returns the outcome. Over-long strings
+ * (a 256-character message id as correlation id, manifest text quoted in a reason) are cut to the
+ * event's bounds by publishEvent, so the event of a job that exists never fails validation.
+ */
 async function announce(
   request: LaunchRequest,
   deps: PipelineDeps,
@@ -182,7 +185,7 @@ async function announce(
       streaming: job.streaming,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
-      correlationId: eventCorrelationId(request.correlationId),
+      correlationId: request.correlationId,
       created: job.created,
       ...(request.rule ? { rule: request.rule } : {}),
     },
@@ -235,12 +238,10 @@ export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Re
     deps,
     EVENT_TYPES.rejected,
     {
-      reasons: input.reasons.map((r) => ({ code: r.code, message: r.message.slice(0, 2048) })),
+      reasons: input.reasons.map((r) => ({ code: r.code, message: r.message })),
       source: input.source,
-      correlationId: eventCorrelationId(input.correlationId),
-      ...(input.idempotencyKey
-        ? { idempotencyKey: input.idempotencyKey.slice(0, LIMITS.idempotencyKeyLength) }
-        : {}),
+      correlationId: input.correlationId,
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       ...(input.rule ? { rule: input.rule } : {}),
       ...(input.request !== undefined ? { request: summarizeRequest(input.request) } : {}),
       ...(input.report
@@ -272,15 +273,6 @@ export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Re
     eventId,
     ...(input.report ? { report: input.report } : {}),
   };
-}
-
-/**
- * Correlation ids can come from Pub/Sub message ids and CloudEvent ids (up to 256 and 512
- * characters), longer than events allow; a too-long id must not turn a launch or a refusal into
- * an event-validation failure (a 500 and endless redelivery), so events carry its prefix.
- */
-function eventCorrelationId(correlationId: string): string {
-  return correlationId.slice(0, LIMITS.correlationIdLength);
 }
 
 function modeOf(request: unknown): 'auto' | 'require' | 'off' {
