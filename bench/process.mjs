@@ -29,12 +29,25 @@ export function freePort() {
 /**
  * Starts a function process and resolves once it listens, with `listenMs` measured from spawn.
  * Rejects (after killing the child) when it exits first or does not listen within `timeoutMs`.
+ * `node` is the binary that runs it (default: the bench's own), e.g. the deployed runtime's Node.
+ *
+ * @example
+ *   const fn = await startFunction({ root, source: 'dist/functions/index.js', target: 'webhook',
+ *     signatureType: 'http', env, node: '/tmp/node24/bin/node' });
  */
-export async function startFunction({ root, source, target, signatureType, env, timeoutMs = 30_000 }) {
+export async function startFunction({
+  root,
+  source,
+  target,
+  signatureType,
+  env,
+  node = process.execPath,
+  timeoutMs = 30_000,
+}) {
   const port = await freePort();
   const spawnedAt = performance.now();
   const child = spawn(
-    process.execPath,
+    node,
     [
       FF_MAIN,
       `--target=${target}`,

@@ -1,12 +1,14 @@
 /* global performance */
 /**
- * `npm run bench [-- --json] [--rounds N] [--duration MS] [--no-build]`
+ * `npm run bench [-- --json] [--rounds N] [--duration MS] [--no-build] [--node PATH]`
  *
  * Measures streamgate's four functions against two baselines taken in the same run: a
  * functions-framework hello-world, and each function's "floor" (hello-world plus the Google
  * clients that function must construct). Cold starts alternate baseline and ours so they share
  * noise; medians are reported as ratios. Loopback only; every process started is stopped.
  * It prints a human table; with --json the LAST stdout line is one JSON object (see docs/performance.md).
+ * --node PATH runs the functions and both baselines on that Node binary (e.g. the deployed runtime's
+ * major); the stand-ins and the load generator stay on the bench's own Node.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,7 +33,9 @@ function parseArgs(argv) {
     const at = argv.indexOf(name);
     return at >= 0 && argv[at + 1] !== undefined ? Number(argv[at + 1]) : fallback;
   };
+  const nodeAt = argv.indexOf('--node');
   return {
+    node: nodeAt >= 0 && argv[nodeAt + 1] !== undefined ? argv[nodeAt + 1] : process.execPath,
     json: argv.includes('--json'),
     build: !argv.includes('--no-build'),
     rounds: Math.min(20, Math.max(1, value('--rounds', 5))),
@@ -53,8 +57,17 @@ function build() {
   }
 }
 
+/** `node --version` of the binary the functions run on; throws when it does not run. */
+function nodeVersion(node) {
+  const result = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status !== 0) throw new Error(`--node ${node} does not run: ${result.error ?? result.stderr}`);
+  return result.stdout.trim();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  const runtime = { functions: nodeVersion(args.node), bench: process.version };
+  progress(`functions on Node ${runtime.functions} (${args.node}); stand-ins and load on ${runtime.bench}`);
   if (args.build) build();
   const started = performance.now();
   // One image per round plus one for the warm-up pass, so every cold push launches a new job.
@@ -67,6 +80,7 @@ async function main() {
       target,
       signatureType: kind === 'hello' ? 'http' : SIGNATURES[target],
       env: scenario.env,
+      node: args.node,
     });
     running.add(fn);
     return fn;
@@ -170,10 +184,10 @@ async function main() {
       }
     }
 
-    const report = buildReport(raw);
+    const report = { ...buildReport(raw), node: runtime };
     progress(`bench finished in ${Math.round((performance.now() - started) / 1000)} s`);
     // The human table always; with --json the report follows as the last stdout line.
-    process.stdout.write(`${formatReport(report)}\n`);
+    process.stdout.write(`functions on Node ${runtime.functions}\n${formatReport(report)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await Promise.allSettled([...running].map((fn) => fn.stop()));
