@@ -2,8 +2,8 @@
  * The four local stand-ins (OCI registry, Batch, Pub/Sub, Artifact Registry + Service Usage),
  * started together and wired the way Google wires the real services:
  *
- * - a manifest push into the registry is mirrored into the Artifact Registry API stand-in and
- *   announced on `projects/<project>/topics/gcr` with Artifact Registry's notification JSON;
+ * - a manifest push or delete in the registry is mirrored into the Artifact Registry API stand-in
+ *   and announced on `projects/<project>/topics/gcr` with Artifact Registry's notification JSON;
  * - Batch job state changes are published to the topic the job names, in-process.
  *
  * `npm start`, the CLI demo and the integration tests build on this.
@@ -11,11 +11,21 @@
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, type Logger } from '../../shared/adapters/logger.js';
 import { startArtifactRegistryStandIn, type ArtifactRegistryStandIn } from './artifact-registry/server.js';
-import { imageSizeFromManifest, mirrorPush } from './artifact-registry/pushed-image.js';
+import {
+  imageSizeFromManifest,
+  mirrorDelete,
+  mirrorPush,
+  type DeleteNotification,
+} from './artifact-registry/pushed-image.js';
 import { startBatchStandIn, type BatchStandIn, type BatchStandInOptions } from './batch/server.js';
 import { loadPubSubServices } from './pubsub/protos.js';
 import { startPubSubStandIn, type PubSubStandIn } from './pubsub/server.js';
-import { startRegistryStandIn, type PushNotice, type RegistryStandIn } from './registry/server.js';
+import {
+  startRegistryStandIn,
+  type DeleteNotice,
+  type PushNotice,
+  type RegistryStandIn,
+} from './registry/server.js';
 
 export type StandInName = 'registry' | 'batch' | 'pubsub' | 'artifactRegistry';
 
@@ -49,7 +59,7 @@ export interface StandIns {
   gcrTopic: string;
   /** Exactly the environment the functions need to use these stand-ins. */
   env: Record<string, string>;
-  /** Resolves once every push seen so far is mirrored and announced on the `gcr` topic. */
+  /** Resolves once every push and delete seen so far is mirrored and announced on the `gcr` topic. */
   pushesSettled(): Promise<void>;
   /** Creates topics (ids in `project`, or full names); existing ones are fine. */
   createTopics(names: readonly string[]): Promise<void>;
@@ -117,10 +127,29 @@ export async function startStandIns(options: StandInsOptions = {}): Promise<Stan
       pending.add(work);
       void work.finally(() => pending.delete(work));
     };
+    // A delete waits for earlier pushes' announcements, so `gcr` sees INSERT before its DELETE.
+    const onDelete = (notice: DeleteNotice): void => {
+      const earlier = [...pending];
+      const work = Promise.allSettled(earlier).then(() => {
+        const json = mirrorDelete(artifactRegistry, {
+          deleted: notice.deleted,
+          uri: notice.digest,
+          tags: notice.tags,
+        });
+        pubsub.publish(gcrTopic, { data: JSON.stringify(json) });
+      });
+      pending.add(work);
+      void work
+        .catch((error: unknown) =>
+          logger.error('standins: delete notice could not be delivered', { notice, error }),
+        )
+        .finally(() => pending.delete(work));
+    };
     const registry = await startRegistryStandIn({
       port: ports.registry ?? 0,
       registryHost,
       onPush,
+      onDelete,
       ...(options.registryAuth ? { auth: options.registryAuth } : {}),
     });
     registryUrl = registry.url;
@@ -196,12 +225,9 @@ export async function createTopics(
   }
 }
 
-/** The Artifact Registry notification JSON for a push (the `gcr` topic's message data). */
-export interface ArtifactRegistryNotification {
-  action: 'INSERT';
-  digest: string;
-  tag?: string;
-}
+/** The Artifact Registry notification JSON (the `gcr` topic's message data). */
+export type ArtifactRegistryNotification =
+  { action: 'INSERT'; digest: string; tag?: string } | DeleteNotification;
 
 interface AnnounceInput {
   notice: PushNotice;

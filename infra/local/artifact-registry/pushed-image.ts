@@ -81,6 +81,52 @@ export function mirrorPush(standIn: ArtifactRegistryStandIn, push: PushedImage):
   return merged;
 }
 
+/** What a registry DELETE removed: a manifest with all its tags, or one tag. */
+export interface DeletedImage {
+  deleted: 'manifest' | 'tag';
+  /** `host/path@sha256:…` of the manifest (for a tag, the one it named). */
+  uri: string;
+  /** Full tagged references removed. */
+  tags: string[];
+}
+
+/** The `gcr` message Artifact Registry publishes for a deletion (docs/platform-facts.md). */
+export interface DeleteNotification {
+  action: 'DELETE';
+  digest?: string;
+  tag?: string;
+}
+
+/**
+ * Mirrors a DELETE into the stand-in, as Artifact Registry forgets the image or drops the tag, and
+ * returns the `gcr` message for it: the digest for a deleted manifest, the tag alone for an untag.
+ * Hosts that are not Artifact Registry have nothing to mirror; the message is still returned.
+ *
+ * @example
+ *   mirrorDelete(ar, { deleted: 'tag', uri: 'us-docker.pkg.dev/p/r/app@sha256:…', tags: ['us-docker.pkg.dev/p/r/app:v1'] })
+ *   // { action: 'DELETE', tag: 'us-docker.pkg.dev/p/r/app:v1' }
+ */
+export function mirrorDelete(standIn: ArtifactRegistryStandIn, removed: DeletedImage): DeleteNotification {
+  const tag = removed.tags[0];
+  const notification: DeleteNotification =
+    removed.deleted === 'tag' && tag !== undefined
+      ? { action: 'DELETE', tag }
+      : { action: 'DELETE', digest: removed.uri };
+  let name: string;
+  try {
+    name = dockerImageFromPush({ uri: removed.uri, mediaType: '' }).image.name;
+  } catch {
+    return notification;
+  }
+  const known = standIn.getDockerImage(name);
+  if (removed.deleted === 'manifest') standIn.removeDockerImage(name);
+  else if (known) {
+    const gone = new Set(removed.tags.map(shortTag));
+    standIn.addDockerImage({ ...known, tags: (known.tags ?? []).filter((t) => !gone.has(t)) });
+  }
+  return notification;
+}
+
 /** Sum of the config and layer sizes a manifest declares (what AR reports as imageSizeBytes). */
 export function imageSizeFromManifest(manifest: unknown): number {
   const doc = manifest as { config?: { size?: unknown }; layers?: Array<{ size?: unknown }> } | null;

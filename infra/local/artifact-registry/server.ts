@@ -41,6 +41,8 @@ export interface ArtifactRegistryStandIn {
   addDockerImage(image: StandInDockerImage): void;
   /** The stored image, for callers that merge tags (see pushed-image.ts). */
   getDockerImage(name: string): StandInDockerImage | undefined;
+  /** Forgets an image (a deleted manifest); false when it was not there. */
+  removeDockerImage(name: string): boolean;
   hasRepository(name: string): boolean;
   setServiceState(project: string, service: string, state: ServiceState): void;
   /** RPCs received, by method name (`GetRepository`, `GetService`, …), including unimplemented ones. */
@@ -175,6 +177,7 @@ export async function startArtifactRegistryStandIn(
       const image = images.get(name);
       return image && { ...image, tags: [...(image.tags ?? [])] };
     },
+    removeDockerImage: (name) => images.delete(name),
     hasRepository: (name) => repositories.has(name),
     setServiceState,
     close: () =>

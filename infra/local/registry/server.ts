@@ -1,12 +1,14 @@
 /**
  * Local OCI registry stand-in: the Distribution v2 HTTP API (manifests, blobs, monolithic and
- * chunked uploads) with optional token auth shaped like Artifact Registry's, a push callback that
- * the local stack turns into `gcr` Pub/Sub messages, a request counter and fault injection.
+ * chunked uploads, tag listing, manifest and tag deletion) with optional token auth shaped like
+ * Artifact Registry's, push and delete callbacks that the local stack turns into `gcr` Pub/Sub
+ * messages, a request counter and fault injection.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenAuthority, type AuthOptions } from './token-auth.js';
 import { DIGEST_PATTERN, RegistryStorage, sha256Digest } from './storage.js';
+import { pageTags } from './tags.js';
 
 /** What Artifact Registry publishes on the `gcr` topic after a push. */
 export interface PushNotice {
@@ -15,6 +17,16 @@ export interface PushNotice {
   digest: string;
   /** Full tagged reference when the push named a tag: `<registryHost>/<name>:<tag>`. */
   tag?: string;
+}
+
+/** What a manifest or tag DELETE removed (the local stack announces it on `gcr`). */
+export interface DeleteNotice {
+  /** `manifest`: the manifest and every tag on it went; `tag`: only that tag went. */
+  deleted: 'manifest' | 'tag';
+  /** `<registryHost>/<name>@sha256:…`: the manifest deleted, or the one the deleted tag named. */
+  digest: string;
+  /** `<registryHost>/<name>:<tag>` of every tag removed. */
+  tags: string[];
 }
 
 /** Misbehaviour to inject, for reliability tests. Applies to manifest and blob reads only. */
@@ -35,6 +47,8 @@ export interface RegistryStandInOptions {
   auth?: AuthOptions;
   /** Called after every manifest PUT. */
   onPush?: (notice: PushNotice) => void;
+  /** Called after every manifest or tag DELETE that removed something. */
+  onDelete?: (notice: DeleteNotice) => void;
   /** Host named in push notices and the token `service`. Default 'us-central1-docker.pkg.dev'. */
   registryHost?: string;
   faults?: RegistryFaults;
@@ -61,6 +75,7 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const UPLOADS = new RegExp(`^/v2/(${NAME})/blobs/uploads/([A-Za-z0-9-]*)$`);
 const MANIFESTS = new RegExp(`^/v2/(${NAME})/manifests/([^/]+)$`);
 const BLOBS = new RegExp(`^/v2/(${NAME})/blobs/([^/]+)$`);
+const TAGS = new RegExp(`^/v2/(${NAME})/tags/list$`);
 const MIB = 1024 * 1024;
 const MAX_BLOB_BYTES = 512 * MIB;
 
@@ -101,9 +116,10 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
     const upload = UPLOADS.exec(path);
     const manifest = upload ? null : MANIFESTS.exec(path);
     const blob = upload || manifest ? null : BLOBS.exec(path);
-    const name = (upload ?? manifest ?? blob)?.[1];
+    const tags = upload || manifest || blob ? null : TAGS.exec(path);
+    const name = (upload ?? manifest ?? blob ?? tags)?.[1];
     if (name === undefined) return sendError(res, 404, 'NAME_INVALID', `no route for ${path}`);
-    const action = req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push';
+    const action = actionOf(req.method);
     if (authority && !authority.allows(req.headers.authorization, name, action))
       return challenge(res, name, action);
 
@@ -121,13 +137,14 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
       }
     }
     if (upload) return handleUpload(req, res, url, name, upload[2] ?? '');
+    if (tags) return listTags(req, res, url, name);
     if (manifest) return handleManifest(req, res, name, decodeURIComponent(manifest[2] ?? ''));
     return handleBlob(req, res, name, blob?.[2] ?? '');
   };
 
-  const challenge = (res: ServerResponse, name?: string, action?: 'pull' | 'push'): void => {
-    const scope =
-      name === undefined ? '' : `,scope="repository:${name}:${action === 'push' ? 'push,pull' : 'pull'}"`;
+  const challenge = (res: ServerResponse, name?: string, action?: RepositoryAction): void => {
+    const actions = action === 'push' ? 'push,pull' : action;
+    const scope = name === undefined ? '' : `,scope="repository:${name}:${actions}"`;
     res.setHeader('WWW-Authenticate', `Bearer realm="${baseUrl}/v2/token",service="${registryHost}"${scope}`);
     sendError(res, 401, 'UNAUTHORIZED', 'authentication required');
   };
@@ -155,6 +172,7 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
+    if (req.method === 'DELETE') return deleteManifest(res, name, reference);
     if (req.method !== 'PUT')
       return sendError(res, 405, 'UNSUPPORTED', `${req.method} is not supported on manifests`);
     const isDigest = DIGEST_PATTERN.test(reference);
@@ -185,6 +203,37 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
     const notice: PushNotice = { action: 'INSERT', digest: `${registryHost}/${name}@${digest}` };
     if (tag !== undefined) notice.tag = `${registryHost}/${name}:${tag}`;
     options.onPush?.(notice);
+  };
+
+  const listTags = (req: IncomingMessage, res: ServerResponse, url: URL, name: string): void => {
+    if (req.method !== 'GET') return sendError(res, 405, 'UNSUPPORTED', `${req.method} on a tag list`);
+    const all = storage.tags(name);
+    if (!all) return sendError(res, 404, 'NAME_UNKNOWN', `repository name not known to registry: ${name}`);
+    const page = pageTags(name, all, url.searchParams);
+    if ('invalid' in page) return sendError(res, 400, 'PAGINATION_NUMBER_INVALID', page.invalid);
+    if (page.link) res.setHeader('Link', page.link);
+    sendJson(res, 200, { name, tags: page.tags });
+  };
+
+  // The spec requires DELETE by digest and allows it by tag; Artifact Registry untags, and announces
+  // a tag-only DELETE (docs/platform-facts.md), so both are served.
+  const deleteManifest = (res: ServerResponse, name: string, reference: string): void => {
+    const isDigest = DIGEST_PATTERN.test(reference);
+    if (!isDigest && !TAG.test(reference))
+      return sendError(res, 400, 'TAG_INVALID', `invalid reference ${reference.slice(0, 160)}`);
+    if (!storage.tags(name))
+      return sendError(res, 404, 'NAME_UNKNOWN', `repository name not known to registry: ${name}`);
+    const removedTags = isDigest ? storage.deleteManifest(name, reference) : [reference];
+    const digest = isDigest ? reference : storage.deleteTag(name, reference);
+    if (!removedTags || digest === undefined)
+      return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest unknown: ${name}:${reference}`);
+    res.writeHead(202, { 'Content-Length': '0' });
+    res.end();
+    options.onDelete?.({
+      deleted: isDigest ? 'manifest' : 'tag',
+      digest: `${registryHost}/${name}@${digest}`,
+      tags: removedTags.map((tag) => `${registryHost}/${name}:${tag}`),
+    });
   };
 
   const handleBlob = async (req: IncomingMessage, res: ServerResponse, name: string, digest: string) => {
@@ -314,6 +363,14 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+type RepositoryAction = 'pull' | 'push' | 'delete';
+
+/** The token scope action a request needs (distribution asks for `delete` on DELETE). */
+function actionOf(method: string | undefined): RepositoryAction {
+  if (method === 'GET' || method === 'HEAD') return 'pull';
+  return method === 'DELETE' ? 'delete' : 'push';
 }
 
 /** Which referenced blob or child manifest is missing (a real registry refuses such a push). */

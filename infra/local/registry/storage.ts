@@ -28,6 +28,11 @@ export function sha256Digest(bytes: Uint8Array): string {
 
 export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
+/** Byte-wise string order (tags are ASCII, so UTF-16 code units order them as bytes do). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class RegistryStorage {
   private readonly blobs = new Map<string, Buffer>();
   private readonly repositories = new Map<string, Repository>();
@@ -68,6 +73,29 @@ export class RegistryStorage {
     const repo = this.repository(name);
     repo.manifests.set(digest, manifest);
     if (tag !== undefined) repo.tags.set(tag, digest);
+  }
+
+  /** The repository's tags in byte order (Go's `sort.Strings`, as the spec asks); undefined when unknown. */
+  tags(name: string): string[] | undefined {
+    const repo = this.repositories.get(name);
+    return repo ? [...repo.tags.keys()].sort(byteOrder) : undefined;
+  }
+
+  /** Drops a manifest and every tag on it; the tags it had, or undefined when it was not there. */
+  deleteManifest(name: string, digest: string): string[] | undefined {
+    const repo = this.repositories.get(name);
+    if (!repo?.manifests.delete(digest)) return undefined;
+    const tags = [...repo.tags].filter(([, tagged]) => tagged === digest).map(([tag]) => tag);
+    for (const tag of tags) repo.tags.delete(tag);
+    return tags.sort(byteOrder);
+  }
+
+  /** Drops one tag (the manifest stays); the digest it named, or undefined when it was not there. */
+  deleteTag(name: string, tag: string): string | undefined {
+    const repo = this.repositories.get(name);
+    const digest = repo?.tags.get(tag);
+    if (digest !== undefined) repo?.tags.delete(tag);
+    return digest;
   }
 
   startUpload(name: string): string {

@@ -50,7 +50,7 @@ export class TokenAuthority {
   }
 
   /** True when the bearer token is live and (for a repository) grants `action` on it. */
-  allows(authorization: string | undefined, name?: string, action?: 'pull' | 'push'): boolean {
+  allows(authorization: string | undefined, name?: string, action?: 'pull' | 'push' | 'delete'): boolean {
     if (!authorization?.startsWith('Bearer ')) return false;
     const grant = this.grants.get(authorization.slice(7).trim());
     if (!grant || grant.expiresAt <= Date.now()) return false;
