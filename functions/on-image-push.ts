@@ -6,9 +6,10 @@ import { findingOf } from './outcome.js';
 import { handlePubsubEvent } from './pubsub-invocation.js';
 
 /**
- * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Matching INSERTs launch one
- * job per rule (deduplicated on rule + repository + digest); everything else is acknowledged,
- * refused input with a `request.rejected` event.
+ * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Tagged INSERTs of images
+ * that match rules launch one job per rule (deduplicated on rule + repository + digest); untagged
+ * pushes (unless the rule allows them), cosign tags and artifacts are acknowledged without an
+ * event, refused input with a `request.rejected` event.
  */
 export function onImagePush(event: CloudEvent<unknown>): Promise<void> {
   return handlePubsubEvent('onImagePush', event, {
