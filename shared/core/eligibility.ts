@@ -1,6 +1,7 @@
 import { Findings } from './eligibility-rules/findings.js';
 import { applyDescriptorCheck, judgeIndex } from './eligibility-rules/index-judgement.js';
 import { applyManifestRules } from './eligibility-rules/manifest-rules.js';
+import { applyConfigPlatformRule } from './eligibility-rules/platform-rules.js';
 import { applyReferenceRules } from './eligibility-rules/reference-rules.js';
 import {
   applyApiRule,
@@ -28,7 +29,7 @@ export interface JudgeInput {
   manifests?: ReadonlyMap<string, FetchedManifest>;
   /** Image config blob of the judged manifest (optional). */
   config?: unknown;
-  /** Default linux/amd64. */
+  /** The job's platform (`jobPlatform`); default linux/amd64. */
   platform?: Platform;
   /** Enables the reference and location rules. */
   image?: ImageReference;
@@ -58,8 +59,10 @@ const ROOT = 'root:';
 /**
  * Decides whether Batch can stream an image, and why not. Pure: everything it needs is in `input`.
  * Reasons come in this order: reference rules, manifest rules (SCHEMA1 → index → NOT_AN_IMAGE /
- * UNKNOWN_MEDIATYPE / MALFORMED → NO_LAYERS → EMPTY_LAYER → DUPLICATE_LAYER → layer types),
- * UNSUPPORTED_CONTAINER_FIELD, repository facts, API_DISABLED.
+ * UNKNOWN_MEDIATYPE / MALFORMED → NO_LAYERS → EMPTY_LAYER → DUPLICATE_LAYER → layer types), the
+ * config's platform (NO_MATCHING_PLATFORM), UNSUPPORTED_CONTAINER_FIELD, repository facts,
+ * API_DISABLED. `platform` is the job's (see `jobPlatform`): index entries and the judged image's
+ * config must match it.
  *
  * @example
  *   judge({ manifest: { document: manifestJson } })
@@ -83,10 +86,12 @@ export function judge(input: JudgeInput): EligibilityReport {
     platformDigest = outcome.platformDigest;
     if (outcome.child !== undefined) {
       applyManifestRules(outcome.child, input.config, findings);
+      applyConfigPlatformRule(outcome.child, input.config, platform, findings);
       applyDescriptorCheck(outcome, findings);
     }
   } else {
     applyManifestRules(root, input.config, findings);
+    applyConfigPlatformRule(root, input.config, platform, findings);
   }
 
   if (input.containerFields !== undefined) applyContainerFieldRule(input.containerFields, findings);

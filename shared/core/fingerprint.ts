@@ -20,9 +20,9 @@ const FINGERPRINT_NAMESPACE = 'streamgate/request-fingerprint/v1\n';
 /**
  * 20 lowercase base32 characters of sha256 over the canonical LaunchRequest (keys sorted at every
  * level, unset fields absent), without the per-delivery fields. Everything else counts: the image
- * as given (a tag, not what it resolves to now), container, environment, resources, region,
- * streaming mode, labels, source and rule. Defaults are applied before, so a changed config default
- * changes the fingerprint of a request that relies on it.
+ * as given (a tag, not what it resolves to now), container, environment, resources, machine type
+ * and platform, region, streaming mode, labels, source and rule. Defaults are applied before, so a
+ * changed config default changes the fingerprint of a request that relies on it.
  *
  * @example requestFingerprint(request) // 'k2x4…' (20 chars), equal for a redelivery with another correlationId
  */

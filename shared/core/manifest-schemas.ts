@@ -80,6 +80,7 @@ export const ImageIndexSchema = z.looseObject({
 export const ImageConfigSchema = z.looseObject({
   architecture: z.string().optional(),
   os: z.string().optional(),
+  variant: z.string().optional(),
   rootfs: z
     .looseObject({
       type: z.string().optional(),

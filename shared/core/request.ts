@@ -3,6 +3,7 @@ import { StreamgateError } from './errors.js';
 import { formatIssues } from './issues.js';
 import { LABEL_VALUE_PATTERN } from './labels.js';
 import { LIMITS } from './limits.js';
+import { checkRequestPlatform } from './machine-families.js';
 
 /**
  * JobRequest v1, the public request format (Pub/Sub `requests` topic and the webhook), and
@@ -103,6 +104,14 @@ export const UserLabelsSchema = z
 export const RegionSchema = z.string().max(LIMITS.regionLength).regex(REGION_PATTERN);
 export const MachineTypeSchema = z.string().max(LIMITS.machineTypeLength).regex(MACHINE_TYPE_PATTERN);
 
+export const PlatformStringSchema = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9.]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64')
+  .describe(
+    "Platform the job runs, os/arch[/variant] (e.g. linux/arm64); every image is judged against it. Must agree with machineType (Arm families run linux/arm64, the rest linux/amd64); arm64 needs an Arm machineType. Default: the machine type's platform, else config platform.",
+  );
+
 export const MaxRunDurationSchema = z
   .union([
     z
@@ -143,6 +152,7 @@ export const JobRequestV1Schema = z
     ),
     correlationId: CorrelationIdSchema.optional().describe('Carried into job labels, logs and events.'),
     streaming: StreamingModeSchema.optional(),
+    platform: PlatformStringSchema.optional(),
     ...jobTemplateShape,
   })
   .describe('streamgate JobRequest v1: launch one Google Cloud Batch job from a container image.');
@@ -183,6 +193,8 @@ export interface LaunchRequest {
   taskCount: number;
   parallelism: number;
   machineType?: string;
+  /** The request's own `platform` (os/arch[/variant]); the job's platform is `jobPlatform` of this. */
+  platform?: string;
   provisioningModel: ProvisioningModel;
   cpuMilli: number;
   memoryMib: number;
@@ -255,6 +267,8 @@ export function toLaunchRequest(request: JobRequestV1, options: ToLaunchRequestO
   // A default parallelism larger than a small request's taskCount is simply capped.
   const parallelism = request.parallelism ?? Math.min(defaults.parallelism ?? taskCount, taskCount);
   const machineType = request.machineType ?? defaults.machineType;
+  // A platform the machine type cannot run is refused here, before any image is read.
+  checkRequestPlatform({ platform: request.platform, machineType });
   const launch: LaunchRequest = {
     source: options.source,
     idempotencyKey: request.idempotencyKey ?? options.idempotencyKey,
@@ -276,6 +290,7 @@ export function toLaunchRequest(request: JobRequestV1, options: ToLaunchRequestO
     labels: { ...request.labels },
   };
   if (machineType !== undefined) launch.machineType = machineType;
+  if (request.platform !== undefined) launch.platform = request.platform;
   if (request.region !== undefined) launch.region = request.region;
   if (options.rule !== undefined) launch.rule = options.rule;
   return launch;

@@ -10,7 +10,8 @@ import {
 } from '../core/image-reference.js';
 import { buildBatchJob } from '../core/job-builder.js';
 import { DEFAULT_LOCATION_SETTINGS } from '../core/locations.js';
-import { parsePlatform } from '../core/platform.js';
+import { jobPlatform } from '../core/machine-families.js';
+import type { Platform } from '../core/platform.js';
 import { checkFallbackPolicy, checkPolicy, checkRegionPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import { containerFieldNames, type LaunchRequest } from '../core/request.js';
@@ -34,7 +35,8 @@ function refuse(category: RejectionCategory, reasons: Finding[], report?: Eligib
  * Steps 1–4 of a launch: resolve the image, judge it, choose the region, build the job. Nothing is
  * created. Transient failures throw a StreamgateError; permanent ones come back as `ok: false`.
  * What is not an image (NOT_AN_IMAGE: an artifact, a signature, a Helm chart, a non-DOCKER
- * repository) is refused in every streaming mode, as category `image`.
+ * repository) is refused in every streaming mode, as category `image`; so is an image for another
+ * platform than the job's (NO_MATCHING_PLATFORM; the platform follows the machine type).
  *
  * @example
  *   const result = await planLaunch(request, deps);
@@ -43,8 +45,11 @@ function refuse(category: RejectionCategory, reasons: Finding[], report?: Eligib
 export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Promise<PlanResult> {
   const { config } = deps;
   let image: ImageReference;
+  // Every image is judged against the platform of the machines the job will run on.
+  let platform: Platform;
   try {
     image = parseImageReference(request.image);
+    platform = jobPlatform(request, config.platform);
   } catch (error) {
     if (!isStreamgateError(error)) throw error;
     return refuse('invalid', [{ code: error.code, message: error.message }]);
@@ -54,7 +59,6 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
   if (policyFindings.length > 0) return refuse('policy', policyFindings);
 
   const locations = locationSettingsFor(config, DEFAULT_LOCATION_SETTINGS);
-  const platform = parsePlatform(config.platform);
   let resolved: ResolvedImage | undefined;
   let report: EligibilityReport;
 
@@ -104,6 +108,9 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
   // Whatever the streaming mode: there is no container to run, so no job is made for it.
   const notAnImage = report.reasons.filter((reason) => reason.code === 'NOT_AN_IMAGE');
   if (notAnImage.length > 0) return refuse('image', notAnImage, report);
+  // Nor for an image the job's machines cannot run: with or without streaming it would not start.
+  const wrongPlatform = report.reasons.filter((reason) => reason.code === 'NO_MATCHING_PLATFORM');
+  if (wrongPlatform.length > 0) return refuse('image', wrongPlatform, report);
 
   const jobRegion = jobRegionFor(image, request, locations);
   if (!jobRegion.ok) return refuse('invalid', jobRegion.reasons, report);

@@ -92,7 +92,7 @@ describe('platforms', () => {
     expect(() => parsePlatform('a/b/c/d')).toThrow(/os\/arch/);
   });
 
-  it('matches variants loosely, with arm64 implying v8', () => {
+  it('matches variants as containerd does, with arm64 implying v8 and older arm variants running on newer', () => {
     expect(
       platformMatches(
         { os: 'linux', architecture: 'arm64' },
@@ -101,8 +101,8 @@ describe('platforms', () => {
     ).toBe(true);
     expect(
       platformMatches(
-        { os: 'linux', architecture: 'arm', variant: 'v6' },
         { os: 'linux', architecture: 'arm', variant: 'v7' },
+        { os: 'linux', architecture: 'arm', variant: 'v6' },
       ),
     ).toBe(false);
     expect(platformMatches({ os: 'windows', architecture: 'amd64' }, DEFAULT_PLATFORM)).toBe(false);

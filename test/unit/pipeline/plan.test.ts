@@ -185,3 +185,82 @@ describe('planLaunch', () => {
     }
   });
 });
+
+describe('planLaunch: the job platform follows the machine type (NO_MATCHING_PLATFORM)', () => {
+  const ARM64_CONFIG = { architecture: 'arm64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
+
+  /** deps() whose resolver also hands back an image config and records the platform asked for. */
+  function platformDeps(imageConfig: unknown, config: Partial<StreamgateConfigInput> = {}) {
+    const { deps: d } = deps(ELIGIBLE, config);
+    const platforms: string[] = [];
+    d.images = {
+      async resolve(reference, platform): Promise<ResolvedImage> {
+        platforms.push([platform.os, platform.architecture, platform.variant].filter(Boolean).join('/'));
+        return {
+          reference,
+          digest: DIGEST,
+          manifest: { document: ELIGIBLE },
+          manifests: new Map(),
+          config: imageConfig,
+        };
+      },
+    };
+    return { deps: d, platforms };
+  }
+
+  for (const streaming of ['auto', 'off', 'require'] as const) {
+    it(`refuses an arm64 image on the default linux/amd64 machines, streaming ${streaming}`, async () => {
+      const { deps: d, platforms } = platformDeps(ARM64_CONFIG);
+      const result = await planLaunch(request({ streaming }), d);
+      expect(platforms).toEqual(['linux/amd64']);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.category).toBe('image');
+      expect(result.reasons.map((r) => r.code)).toEqual(['NO_MATCHING_PLATFORM']);
+    });
+  }
+
+  it('streams the arm64 image on an Arm machine type (t2a, c4a), resolved and judged for linux/arm64', async () => {
+    for (const machineType of ['t2a-standard-2', 'c4a-standard-4']) {
+      const { deps: d, platforms } = platformDeps(ARM64_CONFIG);
+      const result = await planLaunch(request({ machineType }), d);
+      expect(platforms).toEqual(['linux/arm64']);
+      expect(result.ok && result.planned.streaming.enabled).toBe(true);
+      expect(result.ok && result.planned.plan.job.allocationPolicy.instances[0]?.policy.machineType).toBe(
+        machineType,
+      );
+    }
+  });
+
+  it('the machine type decides over config platform; config platform decides without one', async () => {
+    const amd64 = { architecture: 'amd64', os: 'linux' };
+    const onArm = platformDeps(amd64, { platform: 'linux/arm64' });
+    const refused = await planLaunch(request({}), onArm.deps);
+    expect(onArm.platforms).toEqual(['linux/arm64']);
+    expect(!refused.ok && refused.reasons.map((r) => r.code)).toEqual(['NO_MATCHING_PLATFORM']);
+    const withMachine = platformDeps(amd64, { platform: 'linux/arm64' });
+    expect((await planLaunch(request({ machineType: 'n2-standard-4' }), withMachine.deps)).ok).toBe(true);
+    expect(withMachine.platforms).toEqual(['linux/amd64']);
+  });
+
+  it('judges against the request platform, variant included, and refuses one that contradicts the machine', async () => {
+    const v9 = { ...ARM64_CONFIG, variant: 'v9' };
+    const onV8 = platformDeps(v9);
+    const refused = await planLaunch(request({ machineType: 'c4a-standard-4' }), onV8.deps);
+    expect(!refused.ok && refused.reasons.map((r) => r.code)).toEqual(['NO_MATCHING_PLATFORM']);
+    const claimed = platformDeps(v9);
+    const ok = await planLaunch(
+      request({ machineType: 'c4a-standard-4', platform: 'linux/arm64/v9' }),
+      claimed.deps,
+    );
+    expect(ok.ok).toBe(true);
+    expect(claimed.platforms).toEqual(['linux/arm64/v9']);
+    // A LaunchRequest that skipped toLaunchRequest's check is still refused before any read.
+    const contradicting = platformDeps(ARM64_CONFIG);
+    const launch = { ...request({ machineType: 'n2-standard-4' }), platform: 'linux/arm64' };
+    const invalid = await planLaunch(launch, contradicting.deps);
+    expect(!invalid.ok && invalid.category).toBe('invalid');
+    expect(!invalid.ok && invalid.reasons[0]?.message).toMatch(/machineType n2-standard-4 runs linux\/amd64/);
+    expect(contradicting.platforms).toEqual([]);
+  });
+});
