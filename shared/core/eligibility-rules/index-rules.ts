@@ -1,3 +1,4 @@
+import { quoteBounded } from '../bounds.js';
 import {
   hasZstdAnnotation,
   indexCandidates,
@@ -22,7 +23,7 @@ export function applyIndexRules(index: IndexClassified, platform: Platform, find
   if (artifactIndex) {
     findings.reason(
       'NOT_AN_IMAGE',
-      `The index is an artifact of type ${index.artifactType}, not a multi-platform image; point imageUri at an image.`,
+      `The index is an artifact of type ${quoteBounded(index.artifactType ?? '')}, not a multi-platform image; point imageUri at an image.`,
     );
   }
   if (index.problems.length > 0) {
@@ -115,7 +116,7 @@ export function checkDescriptorMatchesChild(
   if (!known(declaredType)) return; // NONSTANDARD_CHILD_MEDIATYPE already covers made-up types.
   findings.warn(
     'DESCRIPTOR_MEDIATYPE_MISMATCH',
-    `The index declares the chosen child as ${declaredType} but it is ${child.mediaType}; it was judged by its content, so fix the index only if other tools trip over it.`,
+    `The index declares the chosen child as ${declaredType} but it is ${quoteBounded(child.mediaType)}; it was judged by its content, so fix the index only if other tools trip over it.`,
   );
 }
 

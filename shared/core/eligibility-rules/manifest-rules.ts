@@ -1,3 +1,4 @@
+import { quoteBounded } from '../bounds.js';
 import type { ClassifiedManifest, ImageClassified } from '../manifest.js';
 import { ImageConfigSchema, type LooseDescriptor } from '../manifest-schemas.js';
 import {
@@ -40,7 +41,7 @@ export function applyManifestRules(manifest: ClassifiedManifest, config: unknown
     case 'unknown':
       findings.reason(
         'UNKNOWN_MEDIATYPE',
-        `The manifest media type ${manifest.mediaType === undefined ? '(none)' : JSON.stringify(manifest.mediaType)} is not a Docker or OCI image type; push the image with a standard tool ${OFF}.`,
+        `The manifest media type ${manifest.mediaType === undefined ? '(none)' : quoteBounded(JSON.stringify(manifest.mediaType))} is not a Docker or OCI image type; push the image with a standard tool ${OFF}.`,
       );
       layerContentRules(manifest.layers, undefined, findings);
       return;
@@ -81,7 +82,7 @@ function imageRules(manifest: ImageClassified, config: unknown, findings: Findin
 /** Why an image-shaped manifest is really an artifact, or undefined when it is an image. */
 function notAnImageCause(manifest: ImageClassified): string | undefined {
   if (manifest.artifactType !== undefined && !IMAGE_CONFIG_MEDIA_TYPES.includes(manifest.artifactType)) {
-    return `The manifest is an artifact of type ${manifest.artifactType}`;
+    return `The manifest is an artifact of type ${quoteBounded(manifest.artifactType)}`;
   }
   const config = manifest.config;
   if (config?.digest === EMPTY_DIGESTS.ociEmptyJson)
@@ -92,7 +93,7 @@ function notAnImageCause(manifest: ImageClassified): string | undefined {
     !IMAGE_CONFIG_MEDIA_TYPES.includes(configType) &&
     !isLooseDockerConfig(manifest)
   ) {
-    return `The config type ${configType} is not an image config`;
+    return `The config type ${quoteBounded(configType)} is not an image config`;
   }
   const foreignType = manifest.layers.find(
     (layer) =>
@@ -100,7 +101,9 @@ function notAnImageCause(manifest: ImageClassified): string | undefined {
       !isImageLayerNamespace(layer.mediaType) &&
       !isEncryptedLayerType(layer.mediaType),
   );
-  if (foreignType !== undefined) return `Layer type ${foreignType.mediaType ?? ''} is not a filesystem layer`;
+  if (foreignType !== undefined) {
+    return `Layer type ${quoteBounded(foreignType.mediaType ?? '')} is not a filesystem layer`;
+  }
   return undefined;
 }
 
@@ -181,20 +184,21 @@ function layerTypeRules(layers: LooseDescriptor[], findings: Findings): void {
   layers.forEach((layer, i) => {
     const type = layer.mediaType;
     if (type === undefined || Object.hasOwn(STREAMABLE_LAYER_TYPES, type)) return;
+    const shown = quoteBounded(type);
     if (FOREIGN_LAYER_TYPES.includes(type)) {
       findings.reason(
         'FOREIGN_LAYER',
-        `${capitalise(listPositions([i]))} is a foreign/non-distributable layer (${type}) whose blob is not stored in Artifact Registry; rebuild from a base image with ordinary layers ${OFF}.`,
+        `${capitalise(listPositions([i]))} is a foreign/non-distributable layer (${shown}) whose blob is not stored in Artifact Registry; rebuild from a base image with ordinary layers ${OFF}.`,
       );
     } else if (isEncryptedLayerType(type)) {
       findings.reason(
         'ENCRYPTED_LAYER',
-        `${capitalise(listPositions([i]))} is encrypted (${type}), and a streamed filesystem cannot decrypt it; push an unencrypted image ${OFF}.`,
+        `${capitalise(listPositions([i]))} is encrypted (${shown}), and a streamed filesystem cannot decrypt it; push an unencrypted image ${OFF}.`,
       );
     } else {
       findings.reason(
         'UNSUPPORTED_LAYER_MEDIATYPE',
-        `${capitalise(listPositions([i]))} has the unsupported layer type ${type}; rebuild with tar, tar+gzip or tar+zstd layers ${OFF}.`,
+        `${capitalise(listPositions([i]))} has the unsupported layer type ${shown}; rebuild with tar, tar+gzip or tar+zstd layers ${OFF}.`,
       );
     }
   });

@@ -1,3 +1,4 @@
+import { quoteBounded } from '../bounds.js';
 import type { ClassifiedManifest } from '../manifest.js';
 import type { Findings } from './findings.js';
 
@@ -47,7 +48,7 @@ export function applyRepositoryRules(
   if (facts.format !== 'DOCKER') {
     findings.reason(
       'NOT_AN_IMAGE',
-      `The repository has format ${facts.format}, not DOCKER, so it holds no container images; use an image from a Docker-format repository.`,
+      `The repository has format ${quoteBounded(facts.format)}, not DOCKER, so it holds no container images; use an image from a Docker-format repository.`,
     );
   }
   if (facts.mode === 'REMOTE' || facts.mode === 'VIRTUAL') {
@@ -70,7 +71,7 @@ export function applyRepositoryRules(
   ) {
     findings.warn(
       'MEDIATYPE_MISMATCH',
-      `Artifact Registry records the image as ${facts.imageMediaType} but the registry served ${root.mediaType}; check that the reference points at the image you meant.`,
+      `Artifact Registry records the image as ${quoteBounded(facts.imageMediaType)} but the registry served ${quoteBounded(root.mediaType)}; check that the reference points at the image you meant.`,
     );
   }
 }
