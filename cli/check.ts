@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { judge, type JudgeInput } from '../shared/core/eligibility.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import { parseImageReference } from '../shared/core/image-reference.js';
+import { jobPlatform } from '../shared/core/machine-families.js';
 import { DEFAULT_PLATFORM, parsePlatform, type Platform } from '../shared/core/platform.js';
 import { checkLive } from './check-live.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -16,7 +17,12 @@ Usage:
 
 Options:
   --manifest FILE         manifest (or index) JSON to judge; nothing is fetched
-  --platform OS/ARCH[/V]  platform to pick from an index (default linux/amd64)
+  --platform OS/ARCH[/V]  the job's platform: picked from an index, and the image config must match
+                          it (default linux/amd64, or the machine type's)
+  --machine-type TYPE     the job's machine type: Arm families (t2a, c4a, n4a, a4x) run linux/arm64,
+                          the rest linux/amd64; a --platform that contradicts it is a usage error
+  --image-config FILE     with --manifest: the image config blob (JSON), so its os/architecture/variant
+                          and rootfs are judged too; without it the offline check cannot judge them
   --image REF             with --manifest: also apply the reference rules (Artifact Registry host,
                           image location vs job region, Batch regions)
   --region R              job region to check against the image's location
@@ -34,6 +40,8 @@ Exit status: 0 eligible; 1 ineligible or needs-resolution; 2 usage error, unread
 const OPTIONS = {
   manifest: { type: 'string' },
   platform: { type: 'string' },
+  'machine-type': { type: 'string' },
+  'image-config': { type: 'string' },
   image: { type: 'string' },
   region: { type: 'string' },
   timeout: { type: 'string' },
@@ -54,8 +62,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     io.out(CHECK_HELP);
     return EXIT.ok;
   }
-  const platform =
-    values.platform === undefined ? DEFAULT_PLATFORM : asUsage(() => parsePlatform(values.platform ?? ''));
+  const platform = asUsage(() => checkPlatform(values.platform, values['machine-type']));
   if (values.manifest === undefined) {
     const [imageRef, ...extra] = positionals;
     if (imageRef === undefined)
@@ -74,9 +81,24 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('give either --manifest FILE or an image reference, not both.');
   return checkManifestFile(
     values.manifest,
-    { platform, image: values.image, region: values.region, json: values.json },
+    {
+      platform,
+      image: values.image,
+      region: values.region,
+      json: values.json,
+      imageConfig: values['image-config'],
+    },
     io,
   );
+}
+
+/**
+ * The platform a check judges against: the job's platform as a launch derives it when a machine
+ * type is given, else `--platform` as given (default linux/amd64).
+ */
+function checkPlatform(platform: string | undefined, machineType: string | undefined): Platform {
+  if (machineType !== undefined) return jobPlatform({ platform, machineType }, 'linux/amd64');
+  return platform === undefined ? DEFAULT_PLATFORM : parsePlatform(platform);
 }
 
 interface OfflineOptions {
@@ -84,11 +106,14 @@ interface OfflineOptions {
   image: string | undefined;
   region: string | undefined;
   json: boolean;
+  /** The image config blob file; only then is the config's platform judged offline. */
+  imageConfig: string | undefined;
 }
 
 async function checkManifestFile(file: string, options: OfflineOptions, io: CliIo): Promise<number> {
   const document = await readJson(file);
   const input: JudgeInput = { manifest: { document }, platform: options.platform };
+  if (options.imageConfig !== undefined) input.config = await readJson(options.imageConfig);
   if (options.image !== undefined) {
     const image = options.image;
     input.image = asUsage(() => parseImageReference(image));

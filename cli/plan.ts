@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigText } from '../shared/adapters/config-loader.js';
 import { jobDefaultsFor, type StreamgateConfig } from '../shared/core/config.js';
 import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
+import { jobPlatform } from '../shared/core/machine-families.js';
+import { formatPlatform } from '../shared/core/platform.js';
 import {
   LAUNCH_SOURCES,
   parseJobRequest,
@@ -36,12 +38,15 @@ Options:
   --source S       the entry point to plan for: webhook (default) or pubsub; it names the job id
   --timeout MS     per-request registry timeout in milliseconds (default 10000)
   --json           print exactly one JSON object: {"status":"planned",report,streaming,jobRegion,
-                   imageUri,digest?,parent,jobId,requestId,job} or {"status":"rejected",category,reasons,report?}
+                   platform,imageUri,digest?,parent,jobId,requestId,job} or
+                   {"status":"rejected",category,reasons,report?}
   -h, --help       this text
 
 The image is read live from its registry (STREAMGATE_REGISTRY_OVERRIDES applies), exactly as a
-launch would. Without "idempotencyKey" in the request, the job id is derived from the request
-file's content; a real launch would use the Idempotency-Key header or the Pub/Sub message id.
+launch would, and judged against the job's platform: the request's "platform", else its machine
+type's (Arm families run linux/arm64, the rest linux/amd64), else config "platform". Without
+"idempotencyKey" in the request, the job id is derived from the request file's content; a real
+launch would use the Idempotency-Key header or the Pub/Sub message id.
 
 Exit status: 0 a job would be created; 1 the request would be rejected; 2 usage error, unreadable
 file or config, or an image that cannot be read.`;
@@ -105,7 +110,9 @@ export async function runPlan(argv: string[], io: CliIo, deps: PlanDeps = {}): P
       io.err(`streamgate: cannot read ${request.image}: ${await describeReadFailure(error)}`);
       return EXIT.usage;
     }
-    io.out(values.json ? JSON.stringify(planJson(result)) : formatPlan(result, request));
+    // The platform every image was judged against (toLaunchRequest has checked it already).
+    const platform = formatPlatform(jobPlatform(request, config.platform));
+    io.out(values.json ? JSON.stringify(planJson(result, platform)) : formatPlan(result, request, platform));
     return result.ok ? EXIT.ok : EXIT.ineligible;
   } finally {
     await live.close();
@@ -179,7 +186,7 @@ function untouched(what: string): PipelineDeps['batch'] & PipelineDeps['events']
 }
 
 /** The `--json` object. */
-export function planJson(result: PlanResult): Record<string, unknown> {
+export function planJson(result: PlanResult, platform?: string): Record<string, unknown> {
   if (!result.ok) {
     return {
       status: 'rejected',
@@ -194,6 +201,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
     report: toCheckJson(planned.report),
     streaming: planned.streaming,
     jobRegion: planned.jobRegion,
+    ...(platform === undefined ? {} : { platform }),
     imageUri: planned.imageUri,
     ...(planned.digest ? { digest: planned.digest } : {}),
     parent: planned.plan.parent,
@@ -203,7 +211,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
   };
 }
 
-function formatPlan(result: PlanResult, request: LaunchRequest): string {
+function formatPlan(result: PlanResult, request: LaunchRequest, platform: string): string {
   if (!result.ok) {
     const lines = [`REJECTED (${result.category}): ${request.image}`];
     for (const r of result.reasons) lines.push(`  reason  ${r.code}: ${r.message}`);
@@ -216,6 +224,7 @@ function formatPlan(result: PlanResult, request: LaunchRequest): string {
     '',
     `Job ${planned.plan.parent}/jobs/${planned.plan.jobId} (image streaming ${planned.streaming.enabled ? 'on' : 'off'})`,
     `  image:      ${planned.imageUri}`,
+    `  platform:   ${platform}`,
     `  request id: ${planned.plan.requestId}`,
     JSON.stringify(planned.plan.job, null, 2),
   ].join('\n');
