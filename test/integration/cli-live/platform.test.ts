@@ -126,6 +126,30 @@ describe('the platform of single-platform images, live against the registry stan
     }
   });
 
+  it('check --manifest judges the config platform only when --image-config gives the config', async () => {
+    const image = buildImage([await makeLayer({ 'bin/app': 'app' })], { architecture: 'arm64' });
+    const manifest = join(dir, 'manifest.json');
+    const imageConfig = join(dir, 'config.json');
+    await writeFile(manifest, image.manifest);
+    const configDigest = (JSON.parse(image.manifest.toString()) as { config: { digest: string } }).config
+      .digest;
+    await writeFile(imageConfig, image.blobs.get(configDigest) ?? '');
+    const offline = async (args: string[]) => {
+      const c = capture();
+      const code = await runCheck(['--manifest', manifest, '--json', ...args], c.io);
+      return { code, report: JSON.parse(c.out[0] ?? '') as Report };
+    };
+    // Without the config there is nothing to compare: no verdict is invented.
+    expect(await offline([])).toMatchObject({ code: 0, report: { verdict: 'eligible' } });
+    const withConfig = await offline(['--image-config', imageConfig]);
+    expect(withConfig.code).toBe(1);
+    expect(withConfig.report.reasons.map((r) => r.code)).toEqual(['NO_MATCHING_PLATFORM']);
+    expect(await offline(['--image-config', imageConfig, '--machine-type', 'c4a-standard-4'])).toMatchObject({
+      code: 0,
+      report: { verdict: 'eligible' },
+    });
+  });
+
   it('plan: rejected on the default machines, planned with streaming on a t2a machine type', async () => {
     const rejected = await plan('default', { image: ARM_IMAGE });
     expect(rejected.code).toBe(1);
