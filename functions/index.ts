@@ -8,19 +8,23 @@
  * to listening ~1.5x a hello-world function.
  */
 import * as functionsFramework from '@google-cloud/functions-framework';
-import type { CloudEvent } from '@google-cloud/functions-framework';
 import { installWebhookFront, passedFront } from './framework-hook.js';
 import { loaders, scheduleWarmUp, servedFunction } from './warm-up.js';
 
-functionsFramework.cloudEvent('onImagePush', async (event: CloudEvent<unknown>) =>
-  (await loaders.onImagePush())(event),
-);
-functionsFramework.cloudEvent('onJobRequest', async (event: CloudEvent<unknown>) =>
-  (await loaders.onJobRequest())(event),
-);
-functionsFramework.cloudEvent('onJobStateChanged', async (event: CloudEvent<unknown>) =>
-  (await loaders.onJobStateChanged())(event),
-);
+/**
+ * Registers a Pub/Sub-pushed event function. These are HTTP functions that read the push
+ * themselves (pubsub-invocation.ts), CloudEvents included: a functions-framework `cloudEvent`
+ * function never sees the request headers, where an unwrapped push (`noWrapper`) carries its
+ * metadata and attributes, and the framework answers 500 to a body without Content-Type or a
+ * text body before any handler runs.
+ */
+function pubsubPush(name: 'onImagePush' | 'onJobRequest' | 'onJobStateChanged'): void {
+  functionsFramework.http(name, async (req, res) => (await loaders[name]())(req, res));
+}
+
+pubsubPush('onImagePush');
+pubsubPush('onJobRequest');
+pubsubPush('onJobStateChanged');
 functionsFramework.http('webhook', async (req, res) => {
   if (passedFront(req, res)) await (await loaders.webhook())(req, res);
 });

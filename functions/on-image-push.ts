@@ -1,9 +1,9 @@
-import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
 import { reject } from '../shared/pipeline/launch.js';
 import { handlePush } from '../shared/pipeline/push.js';
 import { findingOf } from './outcome.js';
-import { handlePubsubEvent } from './pubsub-invocation.js';
+import { servePubsubPush } from './pubsub-invocation.js';
 
 /**
  * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Tagged INSERTs of images
@@ -11,8 +11,8 @@ import { handlePubsubEvent } from './pubsub-invocation.js';
  * pushes (unless the rule allows them), cosign tags and artifacts are acknowledged without an
  * event, refused input with a `request.rejected` event.
  */
-export function onImagePush(event: CloudEvent<unknown>): Promise<void> {
-  return handlePubsubEvent('onImagePush', event, {
+export function onImagePush(req: Request, res: Response): Promise<void> {
+  return servePubsubPush('onImagePush', req, res, {
     async invalid(reason, { deps, correlationId }) {
       await reject(deps, { source: 'push', correlationId, category: 'invalid', reasons: [reason] });
     },

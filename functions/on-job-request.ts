@@ -1,18 +1,19 @@
-import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import { jobDefaultsFor } from '../shared/core/config.js';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import { parseJobRequest, toLaunchRequest, type JobRequestV1 } from '../shared/core/request.js';
 import { launch, reject } from '../shared/pipeline/launch.js';
 import { findingOf } from './outcome.js';
-import { handlePubsubEvent } from './pubsub-invocation.js';
+import { servePubsubPush } from './pubsub-invocation.js';
 
 /**
  * `onJobRequest`: JobRequest v1 messages published by other systems. The idempotency key is the
- * request's own `idempotencyKey`, else the Pub/Sub message id, so redeliveries make one job.
+ * request's own `idempotencyKey`, else the Pub/Sub message id, so redeliveries make one job. An
+ * unwrapped push without metadata has no message id, so it must name its own key.
  */
-export function onJobRequest(event: CloudEvent<unknown>): Promise<void> {
-  return handlePubsubEvent('onJobRequest', event, {
+export function onJobRequest(req: Request, res: Response): Promise<void> {
+  return servePubsubPush('onJobRequest', req, res, {
     async invalid(reason, { deps, correlationId }) {
       await reject(deps, { source: 'pubsub', correlationId, category: 'invalid', reasons: [reason] });
     },
@@ -48,6 +49,15 @@ export function onJobRequest(event: CloudEvent<unknown>): Promise<void> {
         if (!isStreamgateError(error) || error.transient) throw error;
         // The message names every zod issue by path.
         await refuse('INVALID_REQUEST', error.message, json, idempotencyKeyOf(json));
+        return;
+      }
+      if (message.withoutMetadata && parsed.idempotencyKey === undefined) {
+        // Without a message id, nothing would make a redelivery the same job.
+        await refuse(
+          'INVALID_REQUEST',
+          'The push is unwrapped without write_metadata, so the message has no id to make its redeliveries one job: set idempotencyKey in the request, or turn on write_metadata for the subscription.',
+          json,
+        );
         return;
       }
       await launch(request, { ...deps, logger: deps.logger.child({ correlationId: request.correlationId }) });

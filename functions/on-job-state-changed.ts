@@ -1,13 +1,22 @@
-import type { CloudEvent } from '@google-cloud/functions-framework';
-import { handleJobNotification } from '../shared/pipeline/complete.js';
-import { handlePubsubEvent } from './pubsub-invocation.js';
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { handleJobNotification, JobNotificationSchema } from '../shared/pipeline/complete.js';
+import { servePubsubPush } from './pubsub-invocation.js';
+
+/**
+ * The Batch attributes handleJobNotification reads (TaskUID tells task-level notifications
+ * apart). An unwrapped push carries them as headers of these names.
+ */
+const NOTIFICATION_ATTRIBUTES: readonly string[] = [...Object.keys(JobNotificationSchema.shape), 'TaskUID'];
 
 /**
  * `onJobStateChanged`: Batch job notifications (attributes + a plain-text sentence). Terminal
  * states of streamgate's jobs publish `job.completed`; foreign jobs and garbage are acknowledged.
  */
-export function onJobStateChanged(event: CloudEvent<unknown>): Promise<void> {
-  return handlePubsubEvent('onJobStateChanged', event, {
+export function onJobStateChanged(req: Request, res: Response): Promise<void> {
+  return servePubsubPush('onJobStateChanged', req, res, {
+    attributes: NOTIFICATION_ATTRIBUTES,
+    // The notification is its attributes (the text is never parsed).
+    needsAttributes: true,
     // Nobody asked for anything, so there is no one to send request.rejected to: log and ack.
     invalid: () => Promise.resolve(),
     async message(message, { deps }) {

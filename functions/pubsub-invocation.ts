@@ -1,10 +1,13 @@
 /**
- * The part every Pub/Sub-triggered function shares: get the runtime, find the Pub/Sub message in
- * whatever functions-framework delivered, and turn failures into acks or redeliveries.
+ * The part every Pub/Sub-pushed function shares: read the push request, get the runtime, find
+ * the Pub/Sub message in whatever was delivered (CloudEvent, wrapped or unwrapped push), and turn
+ * the outcome into an ack (204) or a redelivery (500).
  */
-import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Logger } from '../shared/adapters/logger.js';
-import { decodePubsubEvent, type PubsubMessage } from '../shared/core/envelopes/pubsub.js';
+import type { PubsubMessage } from '../shared/core/envelopes/pubsub.js';
+import { decodePushRequest, type PushRequest } from '../shared/core/envelopes/push-request.js';
+import { headerValue } from '../shared/core/envelopes/unwrapped.js';
 import type { StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
 import { failCloudEvent, isPermanent } from './outcome.js';
@@ -19,6 +22,13 @@ export interface Invocation {
 }
 
 export interface PubsubHandlers {
+  /**
+   * The attributes the function reads. An unwrapped push with `writeMetadata` carries them as
+   * headers of these names; no other header is ever taken for an attribute.
+   */
+  attributes?: readonly string[];
+  /** The message means nothing without its attributes: an unwrapped push without metadata is refused. */
+  needsAttributes?: boolean;
   /** The event holds no usable Pub/Sub message: a permanent refusal, acknowledged. */
   invalid(reason: Finding, invocation: Invocation): Promise<void>;
   message(message: PubsubMessage, invocation: Invocation): Promise<void>;
@@ -26,31 +36,80 @@ export interface PubsubHandlers {
   permanent(error: StreamgateError, invocation: Invocation): Promise<void>;
 }
 
+/** A wrapped 10 MB message is ~13.4 MB of base64 JSON; nothing Pub/Sub pushes is larger. */
+const MAX_PUSH_BODY_BYTES = 16 * 1024 * 1024;
+
 /**
- * Runs one CloudEvent invocation. Returns normally (204, ack) for handled input, bad input
- * included; throws (500, redelivery) for transient failures, a misconfigured deployment and bugs.
+ * Serves one push request to an event function: 204 once handled, bad input included (Pub/Sub
+ * acks it); 500 with functions-framework's `function-execution-status: error` when it must be
+ * redelivered (transient failures, a misconfigured deployment, bugs).
+ *
+ * @example
+ *   functionsFramework.http('onImagePush', (req, res) => servePubsubPush('onImagePush', req, res, handlers));
+ */
+export async function servePubsubPush(
+  functionName: string,
+  req: Request,
+  res: Response,
+  handlers: PubsubHandlers,
+): Promise<void> {
+  if (req.method !== 'POST') {
+    res.status(405).set('Allow', 'POST').end();
+    return;
+  }
+  const body = await requestBody(req);
+  if (body === undefined) {
+    res.status(413).set('Connection', 'close').end();
+    return;
+  }
+  try {
+    await handlePubsubEvent(functionName, { path: req.originalUrl, headers: req.headers, body }, handlers);
+  } catch {
+    // Logged where it was thrown (failCloudEvent, or the runtime's own config report).
+    res.status(500).set('function-execution-status', 'error').end();
+    return;
+  }
+  res.status(204).end();
+}
+
+/**
+ * The body as sent: functions-framework's parsers keep it in `rawBody`; a request none of them
+ * took (no Content-Type, as an unwrapped push may arrive) is read here. Undefined when too large.
+ */
+async function requestBody(req: Request): Promise<Buffer | undefined> {
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+  if (req.readableEnded) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_PUSH_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Runs one push. Returns normally (ack) for handled input, bad input included; throws
+ * (redelivery) for transient failures, a misconfigured deployment and bugs.
  */
 export async function handlePubsubEvent(
   functionName: string,
-  event: CloudEvent<unknown>,
+  request: PushRequest,
   handlers: PubsubHandlers,
 ): Promise<void> {
   // A bad config throws here: Pub/Sub keeps retrying until the deployment is fixed.
   const runtime = await getRuntime();
-  const decoded = decodePubsubEvent(event);
-  const eventId = typeof (event as { id?: unknown } | null)?.id === 'string' ? event.id : undefined;
-  const correlationId = decoded.ok ? decoded.message.messageId : (eventId ?? 'unknown');
+  const decoded = decodePushRequest(request, handlers.attributes);
+  const correlationId = decoded.ok
+    ? decoded.message.messageId
+    : (headerValue(request.headers, 'ce-id') ?? 'unknown');
   const log = runtime.logger.child({ function: functionName, correlationId });
   const invocation: Invocation = { deps: { ...runtime, logger: log }, log, correlationId };
   try {
-    if (!decoded.ok) {
-      log.warn('event refused: no Pub/Sub message', {
-        reason: decoded.reason.code,
-        detail: decoded.reason.message,
-      });
-      await handlers.invalid(decoded.reason, invocation);
-      return;
-    }
+    if (!decoded.ok) return await refuse(decoded.reason, invocation, handlers);
+    const missing = missingMetadata(functionName, decoded.message, handlers);
+    if (missing) return await refuse(missing, invocation, handlers);
     try {
       await handlers.message(decoded.message, invocation);
     } catch (error) {
@@ -60,4 +119,26 @@ export async function handlePubsubEvent(
   } catch (error) {
     failCloudEvent(error, log);
   }
+}
+
+/** A push with no usable message: logged, then acknowledged through the function's `invalid`. */
+function refuse(reason: Finding, invocation: Invocation, handlers: PubsubHandlers): Promise<void> {
+  invocation.log.warn('event refused: no usable Pub/Sub message', {
+    reason: reason.code,
+    detail: reason.message,
+  });
+  return handlers.invalid(reason, invocation);
+}
+
+function missingMetadata(
+  functionName: string,
+  message: PubsubMessage,
+  handlers: PubsubHandlers,
+): Finding | undefined {
+  if (!handlers.needsAttributes || !message.withoutMetadata) return undefined;
+  const names = (handlers.attributes ?? []).join(', ');
+  return {
+    code: 'INVALID_ENVELOPE',
+    message: `The push is unwrapped without write_metadata, so it carries no attributes, and ${functionName} reads ${names} from them; turn on write_metadata for the subscription.`,
+  };
 }

@@ -146,12 +146,16 @@ function substituteEach(value: Json, key: string, eachValue: Json): Json {
   return value;
 }
 
-/** `"name" → "cloudEvent" | "http"` from the registrations in functions/index.ts. */
+/**
+ * `"name" → "cloudEvent" | "http"` from the registrations in functions/index.ts. `cloudEvent`
+ * stands for a Pub/Sub-pushed event function, registered with functions-framework's `cloudEvent`
+ * or with index.ts's `pubsubPush` (an HTTP function that reads the push itself).
+ */
 export function parseRegistrations(indexSource: string): Map<string, 'cloudEvent' | 'http'> {
   const registrations = new Map<string, 'cloudEvent' | 'http'>();
-  const pattern = /\b(cloudEvent|http)\s*(?:<[^(]*>)?\s*\(\s*['"`]([^'"`]+)['"`]/g;
+  const pattern = /\b(cloudEvent|pubsubPush|http)\s*(?:<[^(]*>)?\s*\(\s*['"`]([^'"`]+)['"`]/g;
   for (const match of indexSource.matchAll(pattern)) {
-    registrations.set(match[2] ?? '', match[1] as 'cloudEvent' | 'http');
+    registrations.set(match[2] ?? '', match[1] === 'http' ? 'http' : 'cloudEvent');
   }
   return registrations;
 }

@@ -107,6 +107,13 @@ describe('functions', () => {
     });
     const registrations = parseRegistrations(index);
     expect(checkEntryPoints(module, registrations)).toEqual([]);
+    // index.ts registers the event functions with pubsubPush: still told apart from the webhook.
+    expect([...registrations].sort()).toEqual([
+      ['onImagePush', 'cloudEvent'],
+      ['onJobRequest', 'cloudEvent'],
+      ['onJobStateChanged', 'cloudEvent'],
+      ['webhook', 'http'],
+    ]);
   });
 
   it('flags an entry point that index.ts does not register', async () => {

@@ -1,11 +1,11 @@
 /**
- * Push delivery: POSTs each message of a push subscription to its endpoint. A 2xx acks it; any
- * other status, a network error or a timeout nacks it with exponential backoff, and the
- * subscription's dead-letter policy applies as for pulled messages. In-flight POSTs are bounded
- * by `concurrency`, shared by all subscriptions.
+ * Push delivery: POSTs each message of a push subscription to its endpoint, wrapped or unwrapped
+ * as the subscription says (push-body.ts). A 2xx acks it; any other status, a network error or a
+ * timeout nacks it with exponential backoff, and the subscription's dead-letter policy applies as
+ * for pulled messages. In-flight POSTs are bounded by `concurrency`, shared by all subscriptions.
  */
 import { DEFAULT_PUSH_BACKOFF, pushBackoffMs, type BackoffClamp } from './backoff.js';
-import { pushBody } from './push-body.js';
+import { pushRequest } from './push-body.js';
 import type { PubSubStore, SubscriptionRecord } from './store.js';
 import type { Lease } from './subscription-queue.js';
 
@@ -97,7 +97,10 @@ export class PushDeliverer {
   private async deliver(sub: SubscriptionRecord, lease: Lease, timeoutMs: number): Promise<void> {
     const { config, queue } = sub;
     const attempt = lease.delivery.attempts;
-    const body = pushBody(lease.delivery.message, config.name, config.deadLetterPolicy ? attempt : undefined);
+    const { headers, body } = pushRequest(lease.delivery.message, config.name, {
+      deliveryAttempt: config.deadLetterPolicy ? attempt : undefined,
+      noWrapper: config.noWrapper,
+    });
     const controller = new AbortController();
     this.controllers.add(controller);
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -106,8 +109,8 @@ export class PushDeliverer {
     try {
       const response = await fetch(config.pushEndpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'streamgate-pubsub-standin' },
-        body: JSON.stringify(body),
+        headers: { 'user-agent': 'streamgate-pubsub-standin', ...headers },
+        body: new Uint8Array(body),
         signal: controller.signal,
       });
       status = response.status;

@@ -43,6 +43,8 @@ export const ListTopicSubscriptionsRequestSchema = z.object({ topic: z.string(),
 export const PushConfigSchema = z.object({
   pushEndpoint: z.string().default(''),
   attributes: StringMap,
+  // The `wrapper` oneof: `pubsubWrapper` (the default) or `noWrapper`.
+  noWrapper: z.object({ writeMetadata: z.boolean().default(false) }).nullish(),
 });
 
 export const SubscriptionSchema = z.object({

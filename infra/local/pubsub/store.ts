@@ -29,6 +29,8 @@ export interface SubscriptionConfig {
   topic: string;
   pushEndpoint: string;
   pushAttributes: Record<string, string>;
+  /** `pushConfig.noWrapper`: the data is the body; with `writeMetadata`, metadata and attributes are headers. */
+  noWrapper: { writeMetadata: boolean } | undefined;
   ackDeadlineSeconds: number;
   labels: Record<string, string>;
   enableMessageOrdering: boolean;

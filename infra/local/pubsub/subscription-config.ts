@@ -23,11 +23,13 @@ function invalid(details: string): never {
   throw grpcError(grpc.status.INVALID_ARGUMENT, details);
 }
 
-/** Validates a push endpoint: empty means pull; otherwise an absolute http(s) URL. */
-export function checkPushConfig(pushConfig: z.infer<typeof PushConfigSchema> | null | undefined): {
-  pushEndpoint: string;
-  pushAttributes: Record<string, string>;
-} {
+/**
+ * Validates a push config: an empty endpoint means pull; otherwise an absolute http(s) URL, and
+ * `noWrapper` (payload unwrapping) is kept. A pull subscription has no wrapper.
+ */
+export function checkPushConfig(
+  pushConfig: z.infer<typeof PushConfigSchema> | null | undefined,
+): Pick<SubscriptionConfig, 'pushEndpoint' | 'pushAttributes' | 'noWrapper'> {
   const pushEndpoint = pushConfig?.pushEndpoint ?? '';
   if (pushEndpoint !== '') {
     let url: URL;
@@ -39,7 +41,12 @@ export function checkPushConfig(pushConfig: z.infer<typeof PushConfigSchema> | n
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       invalid(`Invalid push endpoint: ${pushEndpoint}`);
   }
-  return { pushEndpoint, pushAttributes: pushConfig?.attributes ?? {} };
+  const noWrapper = pushEndpoint !== '' ? pushConfig?.noWrapper : undefined;
+  return {
+    pushEndpoint,
+    pushAttributes: pushConfig?.attributes ?? {},
+    noWrapper: noWrapper ? { writeMetadata: noWrapper.writeMetadata } : undefined,
+  };
 }
 
 /** Validates a CreateSubscription request and fills in the service defaults. */
@@ -96,7 +103,11 @@ export function subscriptionToWire(config: SubscriptionConfig): Record<string, u
     name: config.name,
     topic: config.topic,
     pushConfig: config.pushEndpoint
-      ? { pushEndpoint: config.pushEndpoint, attributes: config.pushAttributes }
+      ? {
+          pushEndpoint: config.pushEndpoint,
+          attributes: config.pushAttributes,
+          ...(config.noWrapper ? { noWrapper: config.noWrapper } : {}),
+        }
       : {},
     ackDeadlineSeconds: config.ackDeadlineSeconds,
     labels: config.labels,

@@ -22,19 +22,26 @@ export interface PubsubMessage {
   attributes: Record<string, string>;
   orderingKey?: string;
   deliveryAttempt?: number;
-  /** `projects/P/topics/T` when the CloudEvent source names it. */
+  /** `projects/P/topics/T` when the CloudEvent source (or the push endpoint's path) names it. */
   topic?: string;
   subscription?: string;
+  /**
+   * Set for an unwrapped push without `writeMetadata`: Pub/Sub sent the data alone, so there are
+   * no attributes and `messageId` is a digest of the data (the same on every redelivery).
+   */
+  withoutMetadata?: true;
 }
 
 export type EnvelopeResult =
   { ok: true; message: PubsubMessage } | { ok: false; reason: Finding<RequestReasonCode> };
 
-const MAX_MESSAGE_BYTES = 10 * 1024 * 1024; // Pub/Sub's own message size limit.
+/** Pub/Sub's own message size limit. */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 const MAX_ATTRIBUTE_VALUE = 1024 * 1024;
-const AttributesSchema = z.record(z.string().max(1024), z.string().max(MAX_ATTRIBUTE_VALUE));
+/** Attribute names and values within bounds (wider than Pub/Sub's own, never narrower). */
+export const AttributesSchema = z.record(z.string().max(1024), z.string().max(MAX_ATTRIBUTE_VALUE));
 
 const MessageSchema = z
   .looseObject({
@@ -65,7 +72,8 @@ const CloudEventHeadSchema = z.looseObject({
   data: z.unknown().optional(),
 });
 
-function reject(code: RequestReasonCode, message: string): EnvelopeResult {
+/** A refused envelope, with its reason. */
+export function refuseEnvelope(code: RequestReasonCode, message: string): EnvelopeResult {
   return { ok: false, reason: { code, message } };
 }
 
@@ -81,28 +89,37 @@ function toObject(data: unknown): unknown {
   return data;
 }
 
-function topicFromSource(source: string | undefined): string | undefined {
+/**
+ * The `projects/P/topics/T` a CloudEvent source or a push endpoint path names.
+ *
+ * @example topicFromSource('/projects/p/topics/gcr') // 'projects/p/topics/gcr'
+ */
+export function topicFromSource(source: string | undefined): string | undefined {
   const match = source?.match(/projects\/[^/]+\/topics\/[^/?#]+/);
   return match?.[0];
 }
 
 /**
- * Finds and decodes the Pub/Sub message in a CloudEvent (or a raw push body).
+ * Finds and decodes the Pub/Sub message in a CloudEvent (or a raw push body). For a whole push
+ * request (headers and body, wrapped or not) use `decodePushRequest` (push-request.ts).
  *
  * @example
  *   const result = decodePubsubEvent(cloudEvent);
- *   if (!result.ok) return reject(result.reason); // permanent: ack, never retry
+ *   if (!result.ok) return refuseEnvelope(result.reason); // permanent: ack, never retry
  *   const text = result.message.data.toString('utf8');
  */
 export function decodePubsubEvent(event: unknown): EnvelopeResult {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    return reject('INVALID_ENVELOPE', 'The event is not an object, so it cannot carry a Pub/Sub message.');
+    return refuseEnvelope(
+      'INVALID_ENVELOPE',
+      'The event is not an object, so it cannot carry a Pub/Sub message.',
+    );
   }
   const head = CloudEventHeadSchema.safeParse(event);
-  if (!head.success) return reject('INVALID_ENVELOPE', 'The CloudEvent attributes are not strings.');
+  if (!head.success) return refuseEnvelope('INVALID_ENVELOPE', 'The CloudEvent attributes are not strings.');
   const { type, source } = head.data;
   if (type !== undefined && type !== PUBSUB_CLOUDEVENT_TYPE) {
-    return reject(
+    return refuseEnvelope(
       'UNSUPPORTED_EVENT',
       `Events of type "${type.slice(0, 120)}" are not handled here; this function expects ${PUBSUB_CLOUDEVENT_TYPE}.`,
     );
@@ -113,11 +130,11 @@ export function decodePubsubEvent(event: unknown): EnvelopeResult {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown shape';
-    return reject('INVALID_ENVELOPE', `The event does not contain a Pub/Sub message (${where}).`);
+    return refuseEnvelope('INVALID_ENVELOPE', `The event does not contain a Pub/Sub message (${where}).`);
   }
   const { message, subscription, deliveryAttempt } = parsed.data;
   const messageId = message.messageId ?? message.message_id ?? head.data.id;
-  if (!messageId) return reject('INVALID_ENVELOPE', 'The Pub/Sub message has no messageId.');
+  if (!messageId) return refuseEnvelope('INVALID_ENVELOPE', 'The Pub/Sub message has no messageId.');
   const publishTime = message.publishTime ?? message.publish_time;
   const orderingKey = message.orderingKey ?? message.ordering_key;
   const topic = topicFromSource(source);

@@ -234,6 +234,50 @@ export function runPubSubContract(name: string, getTarget: () => ContractTarget)
       expect(body.message.publish_time).toBe(body.message.publishTime);
     });
 
+    it('pushes unwrapped with writeMetadata: the data is the body, metadata and attributes are headers', async () => {
+      const receiver = await startPushReceiver(() => 204);
+      receivers.push(receiver);
+      const [topic] = await pubsub.createTopic(unique('topic'));
+      const subId = unique('push');
+      await topic.createSubscription(subId, {
+        pushConfig: { pushEndpoint: `${receiver.url}/unwrapped`, noWrapper: { writeMetadata: true } },
+      });
+      const [metadata] = await pubsub.subscription(subId).getMetadata();
+      expect(metadata.pushConfig?.noWrapper?.writeMetadata).toBe(true);
+      const data = 'Job state was updated: jobName=j1';
+      const id = await topic.publishMessage({
+        data: Buffer.from(data),
+        attributes: { JobName: 'projects/p/locations/r/jobs/j1', NewJobState: 'SUCCEEDED' },
+      });
+
+      const [request] = await receiver.waitForCount(1, 15_000);
+      expect(request?.path).toBe('/unwrapped');
+      expect(request?.raw.toString('utf8')).toBe(data);
+      expect(request?.headers['x-goog-pubsub-message-id']).toBe(id);
+      expect(request?.headers['x-goog-pubsub-subscription-name']).toBe(fullSub(subId));
+      expect(Number.isNaN(Date.parse(String(request?.headers['x-goog-pubsub-publish-time'])))).toBe(false);
+      // Header names are case-insensitive: Node hands the attributes over in lower case.
+      expect(request?.headers.jobname).toBe('projects/p/locations/r/jobs/j1');
+      expect(request?.headers.newjobstate).toBe('SUCCEEDED');
+    });
+
+    it('pushes unwrapped without writeMetadata: the data alone, no metadata and no attribute headers', async () => {
+      const receiver = await startPushReceiver(() => 204);
+      receivers.push(receiver);
+      const [topic] = await pubsub.createTopic(unique('topic'));
+      const subId = unique('push');
+      await topic.createSubscription(subId, {
+        pushConfig: { pushEndpoint: `${receiver.url}/bare`, noWrapper: { writeMetadata: false } },
+      });
+      const data = '{"action":"INSERT","digest":"x"}';
+      await topic.publishMessage({ data: Buffer.from(data), attributes: { JobName: 'j' } });
+
+      const [request] = await receiver.waitForCount(1, 15_000);
+      expect(request?.raw.toString('utf8')).toBe(data);
+      expect(Object.keys(request?.headers ?? {}).filter((h) => h.startsWith('x-goog-'))).toEqual([]);
+      expect(request?.headers.jobname).toBeUndefined();
+    });
+
     it('retries a push that got a 500 and stops once it gets a 2xx', async () => {
       const receiver = await startPushReceiver((n) => (n === 1 ? 500 : 204));
       receivers.push(receiver);

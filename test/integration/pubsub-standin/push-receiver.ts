@@ -7,7 +7,10 @@ import http from 'node:http';
 export interface ReceivedPush {
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** The body parsed as JSON, else as UTF-8 text. */
   body: unknown;
+  /** The body's bytes as received. */
+  raw: Buffer;
   receivedAt: number;
 }
 
@@ -37,13 +40,14 @@ export async function startPushReceiver(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
       let body: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(raw.toString('utf8'));
       } catch {
-        body = Buffer.concat(chunks).toString('utf8');
+        body = raw.toString('utf8');
       }
-      requests.push({ path: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() });
+      requests.push({ path: req.url ?? '', headers: req.headers, body, raw, receivedAt: Date.now() });
       const status = respond(requests.length);
       const answer = (): void => {
         active -= 1;
