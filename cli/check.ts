@@ -5,8 +5,10 @@ import { isStreamgateError } from '../shared/core/errors.js';
 import { parseImageReference } from '../shared/core/image-reference.js';
 import { jobPlatform } from '../shared/core/machine-families.js';
 import { DEFAULT_PLATFORM, parsePlatform, type Platform } from '../shared/core/platform.js';
-import { checkLive } from './check-live.js';
+import { localStackEnv } from '../infra/local/stack-config.js';
+import { checkLive, type LiveCheckDeps } from './check-live.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
+import { optionalStackValue, readRunningStack } from './local-stack.js';
 import { printReport } from './report.js';
 
 export const CHECK_HELP = `streamgate check — can Batch stream this image?
@@ -14,6 +16,7 @@ export const CHECK_HELP = `streamgate check — can Batch stream this image?
 Usage:
   streamgate check --manifest FILE [options]   judge a manifest JSON file offline
   streamgate check IMAGE_REF [options]         resolve the image live from its registry, then judge it
+  streamgate check --stack [FILE] IMAGE_REF    live, against the running local stack (\`npm start\`)
 
 Options:
   --manifest FILE         manifest (or index) JSON to judge; nothing is fetched
@@ -28,6 +31,9 @@ Options:
   --region R              job region to check against the image's location
   --timeout MS            live check: per-request registry timeout in milliseconds (default 10000);
                           repository facts are waited for at most 2 s
+  --stack [FILE]          live check against a running local stack: its registry and Artifact Registry
+                          endpoints come from FILE (default .streamgate/local-stack.json, written by
+                          \`npm start\`; FILE must end in .json, or use --stack=FILE), no variables needed
   --json                  print exactly one JSON object:
                           {"verdict","reasons":[{code,message}],"warnings":[{code,message}],"platformDigest"?,"jobRegion"?}
   -h, --help              this text
@@ -45,6 +51,7 @@ const OPTIONS = {
   image: { type: 'string' },
   region: { type: 'string' },
   timeout: { type: 'string' },
+  stack: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -53,7 +60,12 @@ const OPTIONS = {
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: optionalStackValue(argv),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; run \`streamgate check --help\`.`);
   }
@@ -68,15 +80,19 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     if (imageRef === undefined)
       throw new UsageError('give --manifest FILE or an image reference; run `streamgate check --help`.');
     if (extra.length > 0) throw new UsageError(`expected one image reference, got ${positionals.length}.`);
-    return checkLive({
-      imageRef,
-      platform,
-      json: values.json,
-      io,
-      ...(values.region === undefined ? {} : { region: values.region }),
-      ...(values.timeout === undefined ? {} : { timeoutMs: parseTimeout(values.timeout) }),
-    });
+    return checkLive(
+      {
+        imageRef,
+        platform,
+        json: values.json,
+        io,
+        ...(values.region === undefined ? {} : { region: values.region }),
+        ...(values.timeout === undefined ? {} : { timeoutMs: parseTimeout(values.timeout) }),
+      },
+      values.stack === undefined ? {} : await stackDeps(values.stack),
+    );
   }
+  if (values.stack !== undefined) throw new UsageError('--stack is for the live check, not --manifest.');
   if (positionals.length > 0)
     throw new UsageError('give either --manifest FILE or an image reference, not both.');
   return checkManifestFile(
@@ -90,6 +106,13 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     },
     io,
   );
+}
+
+/** The live check's environment from a running stack's endpoints file (`''`: the default file). */
+async function stackDeps(file: string): Promise<LiveCheckDeps> {
+  const { endpoints } = await readRunningStack(file === '' ? undefined : file);
+  // The stack's endpoints win over the caller's variables: --stack asks for that stack.
+  return { env: { ...process.env, ...localStackEnv(endpoints) } };
 }
 
 /**

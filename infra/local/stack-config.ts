@@ -101,6 +101,34 @@ export const StackEndpointsSchema = z.strictObject({
 });
 export type StackEndpoints = z.infer<typeof StackEndpointsSchema>;
 
+/** What a process needs to know of a stack to use it: where the stand-ins listen. */
+export type LocalStackParts = Pick<
+  StackEndpoints,
+  'project' | 'registryHost' | 'registry' | 'artifactRegistry' | 'batch' | 'pubsub'
+>;
+
+/**
+ * The environment that points the Google clients and the registry client at a local stack: the
+ * functions get it from the stand-ins, `streamgate check --stack` from the endpoints file.
+ *
+ * @example
+ *   localStackEnv(await readEndpointsFile('.streamgate/local-stack.json'))
+ *   // { STREAMGATE_REGISTRY_OVERRIDES: 'us-central1-docker.pkg.dev=http://127.0.0.1:5001', … }
+ */
+export function localStackEnv(stack: LocalStackParts): Record<string, string> {
+  return {
+    BATCH_API_ENDPOINT: stack.batch,
+    PUBSUB_EMULATOR_HOST: stack.pubsub,
+    // One stand-in serves both APIs.
+    ARTIFACT_REGISTRY_API_ENDPOINT: stack.artifactRegistry,
+    SERVICE_USAGE_API_ENDPOINT: stack.artifactRegistry,
+    STREAMGATE_REGISTRY_OVERRIDES: `${stack.registryHost}=${stack.registry}`,
+    // Only local stand-ins are spoken to: never probe the GCE metadata server.
+    METADATA_SERVER_DETECTION: 'none',
+    GOOGLE_CLOUD_PROJECT: stack.project,
+  };
+}
+
 export async function writeEndpointsFile(path: string, endpoints: StackEndpoints): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   // 0600: the file holds the webhook secret.

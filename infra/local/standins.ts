@@ -20,6 +20,7 @@ import {
 import { startBatchStandIn, type BatchStandIn, type BatchStandInOptions } from './batch/server.js';
 import { loadPubSubServices } from './pubsub/protos.js';
 import { startPubSubStandIn, type PubSubStandIn } from './pubsub/server.js';
+import { localStackEnv } from './stack-config.js';
 import {
   startRegistryStandIn,
   type DeleteNotice,
@@ -155,15 +156,14 @@ export async function startStandIns(options: StandInsOptions = {}): Promise<Stan
     registryUrl = registry.url;
     started.push(registry);
 
-    const env: Record<string, string> = {
-      BATCH_API_ENDPOINT: batch.address,
-      PUBSUB_EMULATOR_HOST: pubsub.address,
-      ARTIFACT_REGISTRY_API_ENDPOINT: artifactRegistry.address,
-      SERVICE_USAGE_API_ENDPOINT: artifactRegistry.address,
-      STREAMGATE_REGISTRY_OVERRIDES: `${registryHost}=${registry.url}`,
-      METADATA_SERVER_DETECTION: 'none',
-      GOOGLE_CLOUD_PROJECT: project,
-    };
+    const env = localStackEnv({
+      project,
+      registryHost,
+      registry: registry.url,
+      artifactRegistry: artifactRegistry.address,
+      batch: batch.address,
+      pubsub: pubsub.address,
+    });
 
     let closing: Promise<void> | undefined;
     return {

@@ -7,7 +7,7 @@ import {
   applyApiRule,
   applyContainerFieldRule,
   applyRepositoryRules,
-  type RepositoryFacts,
+  type RepositoryFactsAnswer,
 } from './eligibility-rules/request-rules.js';
 import type { ImageReference } from './image-reference.js';
 import type { LocationSettings } from './locations.js';
@@ -15,7 +15,11 @@ import { classifyManifest, type FetchedManifest } from './manifest.js';
 import { DEFAULT_PLATFORM, type Platform } from './platform.js';
 import type { EligibilityReasonCode, Finding, WarningCode } from './reason-codes.js';
 
-export type { RepositoryFacts } from './eligibility-rules/request-rules.js';
+export type {
+  RepositoryFacts,
+  RepositoryFactsAnswer,
+  RepositoryFactsNotConfigured,
+} from './eligibility-rules/request-rules.js';
 export { STREAMING_CONTAINER_FIELDS } from './eligibility-rules/request-rules.js';
 
 export type Verdict = 'eligible' | 'ineligible' | 'needs-resolution';
@@ -37,8 +41,8 @@ export interface JudgeInput {
   locations?: LocationSettings;
   /** Container field names the request sets. */
   containerFields?: readonly string[];
-  /** 'unavailable' gives the warning REPOSITORY_FACTS_UNAVAILABLE. */
-  repository?: RepositoryFacts | 'unavailable';
+  /** 'unavailable' or a missing setting gives the warning REPOSITORY_FACTS_UNAVAILABLE. */
+  repository?: RepositoryFactsAnswer;
   /** false gives API_DISABLED, 'unknown' the warning API_STATUS_UNKNOWN. */
   apiEnabled?: boolean | 'unknown';
 }

@@ -2,7 +2,7 @@
  * Interfaces the pipeline needs from the outside world, declared in the core (types only) so the
  * adapters can implement them without importing the pipeline. Tests pass stand-ins.
  */
-import type { RepositoryFacts } from './eligibility.js';
+import type { RepositoryFactsAnswer } from './eligibility.js';
 import type { ImageReference } from './image-reference.js';
 import type { FetchedManifest } from './manifest.js';
 import type { Platform } from './platform.js';
@@ -33,6 +33,6 @@ export interface ImageResolver {
 
 /** Facts about the repository and project that the registry API itself does not give. */
 export interface RepositoryFactsSource {
-  facts(reference: ImageReference, digest: string): Promise<RepositoryFacts | 'unavailable'>;
+  facts(reference: ImageReference, digest: string): Promise<RepositoryFactsAnswer>;
   apiEnabled(project: string): Promise<boolean | 'unknown'>;
 }

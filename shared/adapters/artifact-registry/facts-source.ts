@@ -2,14 +2,20 @@ import { StreamgateError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiStatusChecker } from './api-status.js';
 import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
-import type { RepositoryFacts } from '../../core/eligibility.js';
-import type { ImageReference } from '../../core/image-reference.js';
+import type {
+  RepositoryFacts,
+  RepositoryFactsAnswer,
+  RepositoryFactsNotConfigured,
+} from '../../core/eligibility.js';
+import { registryAuthority, type ImageReference } from '../../core/image-reference.js';
 import type { RepositoryFactsSource } from '../../core/ports.js';
+import { registryOverridesFromEnv, type RegistryOverrides } from '../registry/overrides.js';
 import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
 import {
   describeFailure,
   grpcStatus,
   isCannotAsk,
+  isNoCredentials,
   isNotFound,
   isTransientServerError,
   isUnreachable,
@@ -28,6 +34,11 @@ export interface ArtifactRegistryFactsOptions {
   artifactRegistryEndpoint?: GrpcEndpoint;
   /** Plain-text stand-in endpoint (SERVICE_USAGE_API_ENDPOINT). Unset: Google's endpoint with ADC. */
   serviceUsageEndpoint?: GrpcEndpoint;
+  /**
+   * Registry hosts sent elsewhere by STREAMGATE_REGISTRY_OVERRIDES. Without an explicit Artifact
+   * Registry endpoint they are not asked about: Google's API knows nothing of a local registry.
+   */
+  overrides?: RegistryOverrides;
   /** Extra options for clients on the default endpoints (tests aim them at a closed local port). */
   defaultClientOptions?: GaxClientOptions;
   /** Deadline of each RPC. Default 5 s: Pub/Sub redelivery is the retry loop, not us. */
@@ -72,18 +83,17 @@ export function createArtifactRegistryFactsSource(
     ...(options.serviceUsageEndpoint ? { endpoint: options.serviceUsageEndpoint } : {}),
     ...(options.defaultClientOptions ? { defaultOptions: options.defaultClientOptions } : {}),
   });
-  const repositories = new TtlCache<string, RepositoryFacts | 'unavailable'>(
-    options.repositoryTtlMs ?? 60_000,
-    now,
-  );
+  const repositories = new TtlCache<string, RepositoryFactsAnswer>(options.repositoryTtlMs ?? 60_000, now);
   // Digest-addressed, so an image's media type never changes; AR may send several pushes per digest.
   const mediaTypes = new TtlCache<string, string | undefined>(options.repositoryTtlMs ?? 60_000, now);
   const backoffMs = options.unavailableBackoffMs ?? 30_000;
   let unavailableUntil = 0;
+  /** What to answer during the back-off: why the last call could not be made. */
+  let cannotAsk: 'unavailable' | RepositoryFactsNotConfigured = 'unavailable';
   let warned = false;
 
-  /** Decides what a failed call means; returns 'unavailable' or throws. */
-  const onFailure = (error: unknown, what: string): 'unavailable' => {
+  /** Decides what a failed call means; returns why there are no facts, or throws. */
+  const onFailure = (error: unknown, what: string): 'unavailable' | RepositoryFactsNotConfigured => {
     const fields = { rpc: what, grpcCode: grpcStatus(error), error: describeFailure(error) };
     if (explicit && (isUnreachable(error) || isTransientServerError(error))) {
       throw new StreamgateError(
@@ -98,12 +108,13 @@ export function createArtifactRegistryFactsSource(
     }
     if (!explicit && isCannotAsk(error)) {
       unavailableUntil = now() + backoffMs;
+      cannotAsk = isNoCredentials(error) ? NO_CREDENTIALS : 'unavailable';
       // Once per instance: without access every launch would log the same thing.
       if (!warned)
         logger.warn('Artifact Registry API cannot be asked; judging without repository facts', fields);
       else logger.debug('Artifact Registry API cannot be asked', fields);
       warned = true;
-      return 'unavailable';
+      return cannotAsk;
     }
     if (!explicit && isTransientServerError(error)) {
       throw new StreamgateError(
@@ -120,7 +131,7 @@ export function createArtifactRegistryFactsSource(
     return 'unavailable';
   };
 
-  const loadRepository = async (name: string): Promise<RepositoryFacts | 'unavailable'> => {
+  const loadRepository = async (name: string): Promise<RepositoryFactsAnswer> => {
     try {
       const [repository] = await (await arClient()).getRepository({ name }, { timeout });
       return toRepositoryFacts(repository);
@@ -147,18 +158,16 @@ export function createArtifactRegistryFactsSource(
   };
 
   return {
-    async facts(reference: ImageReference, digest: string): Promise<RepositoryFacts | 'unavailable'> {
+    async facts(reference: ImageReference, digest: string): Promise<RepositoryFactsAnswer> {
       const at = coordinatesOf(reference);
       if (!at) return 'unavailable';
       const imageName = dockerImageName(at, digest);
-      if (!explicit && now() < unavailableUntil) return 'unavailable';
+      const authority = registryAuthority(reference).toLowerCase();
+      if (!explicit && options.overrides?.has(authority)) return localRegistryNotConfigured(authority);
+      if (!explicit && now() < unavailableUntil) return cannotAsk;
       const name = repositoryName(at);
-      const repository = await repositories.get(
-        name,
-        () => loadRepository(name),
-        (value) => value !== 'unavailable',
-      );
-      if (repository === 'unavailable' || repository.format !== 'DOCKER') return repository;
+      const repository = await repositories.get(name, () => loadRepository(name), isFacts);
+      if (!isFacts(repository) || repository.format !== 'DOCKER') return repository;
       const imageMediaType = await mediaTypes.get(
         imageName,
         () => loadMediaType(imageName),
@@ -183,11 +192,43 @@ export function createArtifactRegistryFactsSource(
 
 /**
  * The source the deployed functions and the local stack use: stand-in endpoints come from
- * ARTIFACT_REGISTRY_API_ENDPOINT / SERVICE_USAGE_API_ENDPOINT when set, Google's endpoints otherwise.
+ * ARTIFACT_REGISTRY_API_ENDPOINT / SERVICE_USAGE_API_ENDPOINT when set, Google's endpoints otherwise;
+ * hosts in STREAMGATE_REGISTRY_OVERRIDES are only asked about through an explicit endpoint.
  */
 export function artifactRegistryFactsSourceFromEnv(
-  extra: Omit<ArtifactRegistryFactsOptions, 'artifactRegistryEndpoint' | 'serviceUsageEndpoint'> = {},
+  extra: Omit<
+    ArtifactRegistryFactsOptions,
+    'artifactRegistryEndpoint' | 'serviceUsageEndpoint' | 'overrides'
+  > = {},
   env?: NodeJS.ProcessEnv,
 ): ArtifactRegistryFactsSource {
-  return createArtifactRegistryFactsSource({ ...extra, ...artifactRegistryEndpointsFromEnv(env) });
+  return createArtifactRegistryFactsSource({
+    ...extra,
+    ...artifactRegistryEndpointsFromEnv(env),
+    overrides: registryOverridesFromEnv(env),
+  });
+}
+
+function isFacts(answer: RepositoryFactsAnswer): answer is RepositoryFacts {
+  return answer !== 'unavailable' && !('notConfigured' in answer);
+}
+
+/** ADC found nothing: the remedy is a credential, not a role. */
+const NO_CREDENTIALS: RepositoryFactsNotConfigured = {
+  notConfigured: {
+    why: 'no Google credentials were found (Application Default Credentials)',
+    remedy:
+      'run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS (or, for a stand-in, ARTIFACT_REGISTRY_API_ENDPOINT)',
+  },
+};
+
+/** A registry behind a local override, with no Artifact Registry endpoint to ask about it. */
+function localRegistryNotConfigured(authority: string): RepositoryFactsNotConfigured {
+  return {
+    notConfigured: {
+      why: `${authority} is a local registry (STREAMGATE_REGISTRY_OVERRIDES) and ARTIFACT_REGISTRY_API_ENDPOINT is not set`,
+      remedy:
+        'set ARTIFACT_REGISTRY_API_ENDPOINT to the Artifact Registry API that serves it (for the local stack, `streamgate check --stack` reads it from .streamgate/local-stack.json)',
+    },
+  };
 }

@@ -27,6 +27,15 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /**
+ * No Google credentials were found at all (Application Default Credentials came up empty), as
+ * opposed to credentials that were refused: a setting is missing, not a role.
+ */
+export function isNoCredentials(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /could not load the default credentials/i.test(message);
+}
+
+/**
  * We could not talk to the API as ourselves: unreachable, no credentials, or not allowed. On the
  * default Google endpoint all of these mean "run without repository facts".
  */

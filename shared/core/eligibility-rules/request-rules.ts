@@ -22,6 +22,17 @@ export interface RepositoryFacts {
   imageMediaType?: string;
 }
 
+/**
+ * No facts because a setting is missing rather than access: the adapter says which (`why`) and
+ * how to supply it (`remedy`), so the warning does not send the user to IAM for nothing.
+ */
+export interface RepositoryFactsNotConfigured {
+  notConfigured: { why: string; remedy: string };
+}
+
+/** What a facts source answers: the facts, `unavailable` (could not ask), or a missing setting. */
+export type RepositoryFactsAnswer = RepositoryFacts | 'unavailable' | RepositoryFactsNotConfigured;
+
 /** UNSUPPORTED_CONTAINER_FIELD. */
 export function applyContainerFieldRule(fields: readonly string[], findings: Findings): void {
   const unsupported = [...new Set(fields.filter((field) => !STREAMING_CONTAINER_FIELDS.includes(field)))];
@@ -34,7 +45,7 @@ export function applyContainerFieldRule(fields: readonly string[], findings: Fin
 
 /** Repository format, mode, CMEK and the media-type cross-check. */
 export function applyRepositoryRules(
-  facts: RepositoryFacts | 'unavailable',
+  facts: RepositoryFactsAnswer,
   root: ClassifiedManifest,
   findings: Findings,
 ): void {
@@ -42,6 +53,14 @@ export function applyRepositoryRules(
     findings.warn(
       'REPOSITORY_FACTS_UNAVAILABLE',
       'Artifact Registry could not be asked about the repository, so CMEK and remote/virtual repositories were not checked; grant the launcher roles/artifactregistry.reader to enable these checks.',
+    );
+    return;
+  }
+  if ('notConfigured' in facts) {
+    const { why, remedy } = facts.notConfigured;
+    findings.warn(
+      'REPOSITORY_FACTS_UNAVAILABLE',
+      `Artifact Registry was not asked about the repository because ${why}, so CMEK and remote/virtual repositories were not checked; ${remedy}.`,
     );
     return;
   }

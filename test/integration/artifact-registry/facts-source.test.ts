@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge } from '../../../shared/core/eligibility.js';
 import { StreamgateError } from '../../../shared/core/errors.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
 import type { RepositoryFactsSource } from '../../../shared/pipeline/ports.js';
@@ -29,6 +33,12 @@ import {
 } from './helpers.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_IMAGE = {
+  schemaVersion: 2,
+  mediaType: OCI_MANIFEST,
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
+  layers: [],
+};
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const KMS = 'projects/keys/locations/us-central1/keyRings/ring/cryptoKeys/key';
 const repo = (location: string, id: string, project = 'demo-project') =>
@@ -192,7 +202,7 @@ describe('facts(): caching', () => {
       source.facts(ref, DIGEST),
       source.facts(ref, DIGEST),
     ]);
-    expect(answers.every((a) => a !== 'unavailable' && a.mode === 'STANDARD')).toBe(true);
+    expect(answers.every((a) => typeof a === 'object' && 'mode' in a && a.mode === 'STANDARD')).toBe(true);
     expect(calls('GetRepository')).toBe(before + 1);
     standIn.addRepository({ name, mode: 'REMOTE_REPOSITORY', kmsKeyName: KMS });
     expect(await source.facts(ref, DIGEST)).toMatchObject({ mode: 'STANDARD' });
@@ -270,17 +280,75 @@ describe('when the API cannot be reached', () => {
     expect(await source.apiEnabled('demo-project')).toBe('unknown');
   });
 
-  it("without an explicit endpoint and without credentials: 'unavailable'", async () => {
-    // TLS + ADC towards a closed local port: ADC is missing here (METADATA_SERVER_DETECTION=none), or the
-    // connection is refused if it is not; both mean "cannot ask".
+  it('without an explicit endpoint and without any credentials: the remedy names the credential settings', async () => {
+    // TLS + ADC towards a closed local port, with ADC made empty: no key file, no gcloud config,
+    // no metadata server (vitest sets METADATA_SERVER_DETECTION=none).
+    const saved = { ...process.env };
+    const empty = await mkdtemp(join(tmpdir(), 'streamgate-no-adc-'));
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.CLOUDSDK_CONFIG = empty;
+    process.env.HOME = empty;
+    try {
+      let now = 0;
+      const source = createArtifactRegistryFactsSource({
+        defaultClientOptions: { apiEndpoint: '127.0.0.1', port: deadPort },
+        logger: createLogger({}, () => {}),
+        timeoutMs: 2_000,
+        now: () => now,
+      });
+      const ref = arReference('us-central1', 'demo-project', 'apps', 'tool');
+      const answer = await source.facts(ref, DIGEST);
+      expect(answer).toEqual({
+        notConfigured: {
+          why: expect.stringContaining('no Google credentials') as string,
+          remedy: expect.stringMatching(
+            /GOOGLE_APPLICATION_CREDENTIALS.*ARTIFACT_REGISTRY_API_ENDPOINT/,
+          ) as string,
+        },
+      });
+      now += 1_000; // within the back-off: the same answer, without asking again
+      expect(await source.facts(ref, DIGEST)).toEqual(answer);
+      const report = judge({ manifest: { document: OCI_IMAGE }, repository: answer });
+      const warning = report.warnings.find((w) => w.code === 'REPOSITORY_FACTS_UNAVAILABLE');
+      expect(warning?.message).toContain('GOOGLE_APPLICATION_CREDENTIALS');
+      expect(warning?.message).not.toContain('roles/artifactregistry.reader');
+    } finally {
+      process.env = saved;
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('a registry behind a local override is not asked about Google-side; the remedy names ARTIFACT_REGISTRY_API_ENDPOINT', async () => {
     const source = createArtifactRegistryFactsSource({
       defaultClientOptions: { apiEndpoint: '127.0.0.1', port: deadPort },
+      overrides: new Map([['us-central1-docker.pkg.dev', 'http://127.0.0.1:5000']]),
       logger: createLogger({}, () => {}),
       timeoutMs: 2_000,
     });
-    expect(await source.facts(arReference('us-central1', 'demo-project', 'apps', 'tool'), DIGEST)).toBe(
-      'unavailable',
-    );
+    const answer = await source.facts(arReference('us-central1', 'demo-project', 'apps', 'tool'), DIGEST);
+    expect(answer).toEqual({
+      notConfigured: {
+        why: 'us-central1-docker.pkg.dev is a local registry (STREAMGATE_REGISTRY_OVERRIDES) and ARTIFACT_REGISTRY_API_ENDPOINT is not set',
+        remedy: expect.stringContaining('set ARTIFACT_REGISTRY_API_ENDPOINT') as string,
+      },
+    });
+    const report = judge({ manifest: { document: OCI_IMAGE }, repository: answer });
+    expect(report.warnings.map((w) => w.code)).toEqual(['REPOSITORY_FACTS_UNAVAILABLE']);
+    expect(report.warnings[0]?.message).toMatch(/because us-central1-docker\.pkg\.dev is a local registry/);
+    expect(report.warnings[0]?.message).not.toContain('roles/artifactregistry.reader');
+    // Another host is still asked (and, here, cannot be: no route or no credentials).
+    const other = await source.facts(arReference('europe-west1', 'demo-project', 'apps', 'tool'), DIGEST);
+    expect(JSON.stringify(other)).not.toContain('local registry');
+  });
+
+  it('with an explicit endpoint, an overridden registry is asked as usual', async () => {
+    const source = localSource({
+      overrides: new Map([['us-central1-docker.pkg.dev', 'http://127.0.0.1:5000']]),
+    });
+    expect(await source.facts(arReference('us-central1', 'demo-project', 'mirror', 'x'), DIGEST)).toEqual({
+      format: 'DOCKER',
+      mode: 'REMOTE',
+    });
   });
 
   it('with an explicit endpoint: a transient ARTIFACT_REGISTRY_UNAVAILABLE error', async () => {
