@@ -14,9 +14,10 @@ import { EVENT_TYPES } from '../shared/core/events.js';
 import { buildDemoImages, pushDemoImages, type PushedDemoImage } from '../infra/local/demo-images.js';
 import { tailEvents } from '../infra/local/event-tail.js';
 import { answersOn, FREE_PORTS } from '../infra/local/ports.js';
-import { readEndpointsFile, stackPaths, type StackEndpoints } from '../infra/local/stack-config.js';
-import { repositoryRoot, startStack } from '../infra/local/stack.js';
+import { readEndpointsFile, type StackEndpoints } from '../infra/local/stack-config.js';
+import { startStack } from '../infra/local/stack.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
+import { defaultStackFile } from './local-stack.js';
 
 export const DEMO_HELP = `streamgate demo — push two images into the local stack and watch the jobs they start.
 
@@ -61,7 +62,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
   }
   // Only local stand-ins are spoken to: never probe the GCE metadata server.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
-  const stackFile = values.stack ?? stackPaths(join(repositoryRoot(), '.streamgate')).endpoints;
+  const stackFile = values.stack ?? (await defaultStackFile());
 
   const stack = await connect(stackFile, io);
   try {

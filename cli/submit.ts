@@ -5,14 +5,14 @@
  * environment. The key is never printed.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { fetchWithLimits, type HttpResponse } from '../shared/adapters/registry/http.js';
 import { signatureHeader } from '../shared/core/webhook-signature.js';
-import { readEndpointsFile, stackPaths } from '../infra/local/stack-config.js';
+import { readEndpointsFile } from '../infra/local/stack-config.js';
 import { parseTimeout } from './check.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
+import { defaultStackFile } from './local-stack.js';
 import { reportAnswer } from './submit-answer.js';
 
 export const SUBMIT_HELP = `streamgate submit — sign a JobRequest and post it to the webhook
@@ -150,12 +150,6 @@ function bearerToken(name: string | undefined, env: NodeJS.ProcessEnv): string |
   const token = env[name]?.trim();
   if (!token) throw new UsageError(`--bearer-env: ${name} is not set.`);
   return token;
-}
-
-async function defaultStackFile(): Promise<string> {
-  // Loaded here only: the stack module pulls in every stand-in, which `--url` never needs.
-  const { repositoryRoot } = await import('../infra/local/stack.js');
-  return stackPaths(join(repositoryRoot(), '.streamgate')).endpoints;
 }
 
 async function post(
