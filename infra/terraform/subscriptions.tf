@@ -14,12 +14,21 @@ resource "google_pubsub_subscription" "push" {
   message_retention_duration = "604800s" # 7 days of backlog while a function is broken
 
   push_config {
-    # functions-framework derives the CloudEvent source from the /projects/P/topics/T path.
+    # The functions read the topic from the /projects/P/topics/T path.
     push_endpoint = "${google_cloudfunctions2_function.event[each.key].url}/projects/${var.project_id}/topics/${each.value.topic_name}"
 
     oidc_token {
       service_account_email = google_service_account.invoker.email
       audience              = google_cloudfunctions2_function.event[each.key].url
+    }
+
+    # Payload unwrapping: the data is the body, metadata and attributes are headers. Always with
+    # write_metadata: onJobStateChanged reads Batch's attributes, and message ids key the requests.
+    dynamic "no_wrapper" {
+      for_each = var.push_unwrapped ? [true] : []
+      content {
+        write_metadata = true
+      }
     }
   }
 

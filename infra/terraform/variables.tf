@@ -321,3 +321,9 @@ variable "publish_state_changes" {
   description = "Also publish dev.streamgate.job.state_changed.v1 for non-terminal Batch states (config events.stateChanged)."
   default     = false
 }
+
+variable "push_unwrapped" {
+  type        = bool
+  description = "true: the push subscriptions deliver unwrapped (no_wrapper with write_metadata): the message data is the request body, the metadata and attributes are headers. The functions read both forms; see the README's \"Unwrapped push\"."
+  default     = false
+}

@@ -257,6 +257,19 @@ describe('Pub/Sub paths', () => {
     expect(checkDeadLettering(module, registrations)).toEqual([]);
   });
 
+  it('pushes unwrapped only when push_unwrapped is set, and then always with write_metadata', () => {
+    expect(module.variables.push_unwrapped?.default).toBe(false);
+    for (const bodies of Object.values(module.resources.google_pubsub_subscription ?? {})) {
+      const push = bodies[0]?.push_config as Record<string, unknown>[] | undefined;
+      if (!push) continue;
+      const dynamic = push[0]?.dynamic as { no_wrapper?: Record<string, unknown>[] } | undefined;
+      const noWrapper = dynamic?.no_wrapper?.[0];
+      expect(noWrapper?.for_each).toBe('${var.push_unwrapped ? [true] : []}');
+      expect(noWrapper?.content).toEqual([{ write_metadata: true }]);
+      expect(push[0]?.no_wrapper).toBeUndefined();
+    }
+  });
+
   it('has one push subscription and one dead-letter topic per CloudEvent function', () => {
     const cloudEventFunctions = [...entryPoints(module).values()].filter(
       (e) => registrations.get(e) === 'cloudEvent',

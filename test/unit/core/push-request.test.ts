@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PUBSUB_CLOUDEVENT_TYPE } from '../../../shared/core/envelopes/pubsub.js';
 import { decodePushRequest, type PushRequest } from '../../../shared/core/envelopes/push-request.js';
@@ -193,5 +194,40 @@ describe('decodePushRequest: the deliveries functions-framework used to convert'
       ok: false,
       reason: { code: 'INVALID_ENVELOPE' },
     });
+  });
+});
+
+describe('decodePushRequest: any request', () => {
+  const headerName = fc.constantFrom(
+    'jobname',
+    'newjobstate',
+    'authorization',
+    'user-agent',
+    'content-type',
+    PUBSUB_METADATA_HEADERS.messageId,
+    PUBSUB_METADATA_HEADERS.publishTime,
+    'ce-id',
+    'ce-type',
+  );
+
+  it('never throws, and takes attributes from headers only by the names asked (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(headerName, fc.string({ maxLength: 300 })),
+        // Bodies that cannot be an envelope or a CloudEvent (they do not start with '{').
+        fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.concat([Buffer.from('x'), bytes])),
+        (headers, body) => {
+          const result = decodePushRequest({ path: '/projects/p/topics/t', headers, body }, ['JobName']);
+          if (!result.ok) return;
+          expect(result.message.data).toEqual(body);
+          if (result.message.withoutMetadata) expect(result.message.attributes).toEqual({});
+          else
+            expect(Object.keys(result.message.attributes)).toEqual(
+              headers.jobname === undefined ? [] : ['JobName'],
+            );
+        },
+      ),
+      { numRuns: 500, seed: 20260731 },
+    );
   });
 });
