@@ -94,14 +94,19 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
 
     async listTasks(jobName: string): Promise<Task[]> {
       const batch = await getClient();
-      try {
-        const [tasks] = await withRetries('ListTasks', () =>
-          batch.listTasks(
-            { parent: `${jobName}/taskGroups/group0`, pageSize: 1000 },
-            { timeout, autoPaginate: true },
-          ),
+      // Pages of 1000 through the async iterator, which fetches every page itself. gax warns
+      // (AutopaginateTrueWarning) unless autoPaginate is false, as its defaults say true.
+      const all = async (): Promise<Task[]> => {
+        const tasks: Task[] = [];
+        const pages = batch.listTasksAsync(
+          { parent: `${jobName}/taskGroups/group0`, pageSize: 1000 },
+          { timeout, autoPaginate: false },
         );
+        for await (const task of pages) tasks.push(task);
         return tasks;
+      };
+      try {
+        return await withRetries('ListTasks', all);
       } catch (error) {
         throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
       }
