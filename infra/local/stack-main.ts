@@ -20,6 +20,8 @@ Usage: npm start [-- options]   (or: node bin/streamgate-stack [options])
   --log-level L            DEBUG, INFO, WARNING or ERROR for the functions (default INFO)
   --fast                   Batch jobs finish in milliseconds instead of seconds
   --state-dir DIR          config, logs and local-stack.json (default .streamgate)
+  --push-unwrapped         Pub/Sub pushes unwrapped (noWrapper + writeMetadata), like Terraform's
+                           push_unwrapped = true
 
 Default ports: functions 8081-8084, registry 5001, Batch 7001, Pub/Sub 8085, Artifact Registry 7002.`;
 
@@ -105,6 +107,7 @@ export async function runStackMain(
         'log-level': { type: 'string' },
         'state-dir': { type: 'string' },
         fast: { type: 'boolean' },
+        'push-unwrapped': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -133,6 +136,7 @@ export async function runStackMain(
       stack = await startStack({
         ports,
         batchTimings: values.fast ? FAST_TIMINGS : INTERACTIVE_TIMINGS,
+        pushUnwrapped: values['push-unwrapped'] === true,
         ...(typeof values['webhook-secret'] === 'string' ? { webhookSecret: values['webhook-secret'] } : {}),
         ...(typeof values['log-level'] === 'string' ? { logLevel: values['log-level'] } : {}),
         ...(typeof values['state-dir'] === 'string' ? { stateDir: values['state-dir'] } : {}),

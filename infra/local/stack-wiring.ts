@@ -26,6 +26,8 @@ export interface WiringInput {
   project: string;
   /** Base URL of each function (`http://127.0.0.1:8081`). */
   functionUrls: Record<FunctionName, string>;
+  /** Push unwrapped (`noWrapper` with `writeMetadata`), as Terraform's `push_unwrapped` does. */
+  pushUnwrapped?: boolean;
 }
 
 /**
@@ -49,9 +51,10 @@ export async function wireStack(input: WiringInput): Promise<void> {
       await ignoreExisting(client.createSubscription(deadLetter, `${deadLetter}-retained`));
       await ignoreExisting(
         client.createSubscription(route.topic, pushSubscriptionOf(route.key), {
-          // functions-framework derives the CloudEvent source from the /projects/P/topics/T path.
+          // The functions read the topic from the /projects/P/topics/T path.
           pushConfig: {
             pushEndpoint: `${input.functionUrls[route.target]}/projects/${input.project}/topics/${route.topic}`,
+            ...(input.pushUnwrapped ? { noWrapper: { writeMetadata: true } } : {}),
           },
           ackDeadlineSeconds: 60,
           deadLetterPolicy: {

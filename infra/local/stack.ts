@@ -66,6 +66,8 @@ export interface StackOptions {
   batchTimings?: LifecycleTimings;
   /** Write `<stateDir>/local-stack.json` (default true); an in-process demo stack does not. */
   writeEndpointsFile?: boolean;
+  /** Push subscriptions deliver unwrapped (`noWrapper` with `writeMetadata`); default wrapped. */
+  pushUnwrapped?: boolean;
   /** Told about each startup step, for a progress line. */
   onProgress?: (step: string) => void;
 }
@@ -160,7 +162,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     ) as Record<FunctionName, string>;
 
     progress('wiring Pub/Sub');
-    await wireStack({ pubsubAddress: standIns.pubsub.address, project: standIns.project, functionUrls });
+    await wireStack({
+      pubsubAddress: standIns.pubsub.address,
+      project: standIns.project,
+      functionUrls,
+      pushUnwrapped: options.pushUnwrapped ?? false,
+    });
 
     const endpoints: StackEndpoints = {
       functions: functionUrls,
