@@ -100,13 +100,13 @@ export async function handlePubsubEvent(
 ): Promise<void> {
   // A bad config throws here: Pub/Sub keeps retrying until the deployment is fixed.
   const runtime = await getRuntime();
-  const decoded = decodePushRequest(request, handlers.attributes);
-  const correlationId = decoded.ok
-    ? decoded.message.messageId
-    : (headerValue(request.headers, 'ce-id') ?? 'unknown');
-  const log = runtime.logger.child({ function: functionName, correlationId });
-  const invocation: Invocation = { deps: { ...runtime, logger: log }, log, correlationId };
+  const eventId = headerValue(request.headers, 'ce-id') ?? 'unknown';
+  let log = runtime.logger.child({ function: functionName, correlationId: eventId });
   try {
+    const decoded = decodePushRequest(request, handlers.attributes);
+    const correlationId = decoded.ok ? decoded.message.messageId : eventId;
+    log = log.child({ correlationId });
+    const invocation: Invocation = { deps: { ...runtime, logger: log }, log, correlationId };
     if (!decoded.ok) return await refuse(decoded.reason, invocation, handlers);
     const missing = missingMetadata(functionName, decoded.message, handlers);
     if (missing) return await refuse(missing, invocation, handlers);
