@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pushBackoffMs } from '../../../infra/local/pubsub/backoff.js';
-import { pushBody } from '../../../infra/local/pubsub/push-body.js';
+import { pushBody, pushRequest } from '../../../infra/local/pubsub/push-body.js';
 
 const NO_CLAMP = { minBackoffMs: 0, maxBackoffMs: Infinity };
 
@@ -50,5 +50,53 @@ describe('pushBody', () => {
     const body = pushBody({ ...message, orderingKey: 'k' }, 'projects/p/subscriptions/s', 3);
     expect(body.message.orderingKey).toBe('k');
     expect(body.deliveryAttempt).toBe(3);
+  });
+});
+
+describe('pushRequest', () => {
+  const message = {
+    messageId: '42',
+    data: Buffer.from('Job state was updated'),
+    attributes: {
+      JobName: 'projects/p/locations/r/jobs/j',
+      'x-goog-pubsub-message-id': 'forged',
+      Host: 'elsewhere.example',
+      'Content-Length': '1',
+      'not a header': 'x',
+      Multiline: 'a\r\nInjected: 1',
+    },
+    publishTime: new Date('2026-01-02T03:04:05.678Z'),
+    orderingKey: 'k1',
+  };
+  const SUB = 'projects/p/subscriptions/s';
+
+  it('wraps by default: the JSON envelope, as application/json', () => {
+    const { headers, body } = pushRequest(message, SUB, { deliveryAttempt: 2, noWrapper: undefined });
+    expect(headers).toEqual({ 'content-type': 'application/json' });
+    expect(JSON.parse(Buffer.from(body).toString('utf8'))).toEqual(pushBody(message, SUB, 2));
+  });
+
+  it('unwrapped with writeMetadata: the data as body, metadata after the attributes, only valid headers', () => {
+    const { headers, body } = pushRequest(message, SUB, {
+      deliveryAttempt: 2,
+      noWrapper: { writeMetadata: true },
+    });
+    expect(Buffer.from(body).toString('utf8')).toBe('Job state was updated');
+    expect(headers).toEqual({
+      jobname: 'projects/p/locations/r/jobs/j',
+      'x-goog-pubsub-message-id': '42',
+      'x-goog-pubsub-subscription-name': SUB,
+      'x-goog-pubsub-publish-time': '2026-01-02T03:04:05.678Z',
+      'x-goog-pubsub-ordering-key': 'k1',
+    });
+  });
+
+  it('unwrapped without writeMetadata: the data alone', () => {
+    const { headers, body } = pushRequest(message, SUB, {
+      deliveryAttempt: undefined,
+      noWrapper: { writeMetadata: false },
+    });
+    expect(headers).toEqual({});
+    expect(Buffer.from(body)).toEqual(message.data);
   });
 });
