@@ -4,15 +4,16 @@ import { EXIT, processIo, UsageError, type CliIo } from './io.js';
 export const MAIN_HELP = `streamgate — launch Google Cloud Batch jobs with Image streaming when the image allows it.
 
 Usage:
-  streamgate check --manifest FILE [--platform os/arch[/variant]] [--image REF] [--region R] [--json]
+  streamgate check --manifest FILE [--image-config FILE] [--platform os/arch[/variant]] [--machine-type TYPE]
+                   [--image REF] [--region R] [--json]
       Judge a manifest file offline (no network).
-  streamgate check IMAGE_REF [--platform …] [--region R] [--json]
-      Resolve the image live from its registry and judge it.
+  streamgate check IMAGE_REF [--platform …] [--machine-type TYPE] [--region R] [--stack [FILE]] [--json]
+      Resolve the image live from its registry and judge it (--stack: against the running local stack).
   streamgate plan --request FILE [--config FILE] [--json]
       Show the Batch job a JobRequest would create (the image is read live; nothing is created).
   streamgate demo [--stack FILE] [--timeout SECONDS]
       Push two images into the local stack (\`npm start\`) and print the events they cause.
-  streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--json]
+  streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--bearer-env VAR] [--json]
       Sign a JobRequest (scheme v2) and post it to the webhook; default: the local stack.
   streamgate --help | streamgate <command> --help
 
