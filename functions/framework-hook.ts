@@ -18,6 +18,7 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createLogger } from '../shared/adapters/logger.js';
+import { memoizePromise } from '../shared/adapters/memoize.js';
 import { StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
 import { problem, writeProblem } from './problem.js';
@@ -106,15 +107,14 @@ function frontedListener(app: RequestListener): RequestListener {
     fronted.add(req);
     app(req, res);
   };
-  let front: Promise<RequestListener> | undefined;
+  // A failed import is forgotten, so the next request tries again.
+  const front = memoizePromise(() =>
+    import('./webhook-front.js').then((module) => module.webhookFront(inner)),
+  );
   return (req, res) => {
-    front ??= import('./webhook-front.js').then((module) => module.webhookFront(inner));
-    front.then(
+    front().then(
       (serve) => serve(req, res),
-      (error: unknown) => {
-        front = undefined; // retried on the next request
-        unavailable(res, 'the webhook body front failed to load', error);
-      },
+      (error: unknown) => unavailable(res, 'the webhook body front failed to load', error),
     );
   };
 }

@@ -8,6 +8,7 @@ import { loadConfig, loadWebhookSecrets, resetConfigCache } from '../shared/adap
 import { readEnv } from '../shared/adapters/env.js';
 import { createEventPublisher } from '../shared/adapters/event-publisher.js';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
+import { memoizePromise } from '../shared/adapters/memoize.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
 import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
 import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
@@ -35,7 +36,6 @@ interface Built {
 /** The process-wide logger; functions add `correlationId` with `child()`. */
 export const baseLogger: Logger = createLogger({ service: 'streamgate' });
 
-let building: Promise<Built> | undefined;
 const reportedConfigErrors = new Set<string>();
 
 async function build(): Promise<Built> {
@@ -93,12 +93,12 @@ export async function getRuntime(): Promise<Runtime> {
   return (await built()).runtime;
 }
 
+/** The runtime being built or built; a failed build is forgotten, so a fixed config is read. */
+const building = memoizePromise(build);
+
 function built(): Promise<Built> {
-  const current = (building ??= build());
-  current.catch((error: unknown) => {
-    if (building === current) building = undefined;
-    reportConfigError(error);
-  });
+  const current = building();
+  current.catch(reportConfigError);
   return current;
 }
 
@@ -129,8 +129,8 @@ export function warmUp(clients: readonly WarmClient[] = ALL_CLIENTS): Promise<vo
 
 /** Closes the clients and forgets the runtime and the config (tests change env between suites). */
 export async function resetRuntimeForTests(): Promise<void> {
-  const current = building;
-  building = undefined;
+  const current = building.peek();
+  building.forget();
   reportedConfigErrors.clear();
   resetConfigCache();
   if (!current) return;

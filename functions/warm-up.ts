@@ -3,6 +3,7 @@
  * imports beyond types, so `functions/index.ts` stays as cheap to import as a hello-world.
  */
 import { readEnv } from '../shared/adapters/env.js';
+import { memoizePromise } from '../shared/adapters/memoize.js';
 import type { onImagePush } from './on-image-push.js';
 import type { onJobRequest } from './on-job-request.js';
 import type { onJobStateChanged } from './on-job-state-changed.js';
@@ -11,31 +12,19 @@ import type { webhook } from './webhook.js';
 
 export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
 
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    // A failed import is retried on the next call rather than cached.
-    pending ??= load().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-}
-
 /** Each function's implementation, imported on first use and reused afterwards. */
 export const loaders = {
-  onImagePush: once(
+  onImagePush: memoizePromise(
     async (): Promise<typeof onImagePush> => (await import('./on-image-push.js')).onImagePush,
   ),
-  onJobRequest: once(
+  onJobRequest: memoizePromise(
     async (): Promise<typeof onJobRequest> => (await import('./on-job-request.js')).onJobRequest,
   ),
-  onJobStateChanged: once(
+  onJobStateChanged: memoizePromise(
     async (): Promise<typeof onJobStateChanged> =>
       (await import('./on-job-state-changed.js')).onJobStateChanged,
   ),
-  webhook: once(async (): Promise<typeof webhook> => (await import('./webhook.js')).webhook),
+  webhook: memoizePromise(async (): Promise<typeof webhook> => (await import('./webhook.js')).webhook),
 } satisfies Record<FunctionName, () => Promise<unknown>>;
 
 /**

@@ -1,7 +1,7 @@
 import type { BatchServiceClient, protos } from '@google-cloud/batch';
 import { classifyGrpcError, grpcCode, GrpcCode, isTransientGrpcError } from './grpc-errors.js';
 import { insecureClientOptions, parseEndpoint } from './grpc-endpoint.js';
-import { initialized, memoizePromise } from './lazy-client.js';
+import { initialized, lazyClient } from './lazy-client.js';
 
 // Structural copies of the pipeline's port types: adapters must not import the pipeline.
 type Job = protos.google.cloud.batch.v1.IJob;
@@ -36,7 +36,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
   const attempts = Math.max(1, options.attempts ?? 3);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const endpoint = options.endpoint ? parseEndpoint(options.endpoint, 'BATCH_API_ENDPOINT') : undefined;
-  const getClient = memoizePromise(async (): Promise<BatchServiceClient> => {
+  const getClient = lazyClient(async (): Promise<BatchServiceClient> => {
     const { BatchServiceClient: Client } = await import('@google-cloud/batch');
     const clientOptions = endpoint ? await insecureClientOptions(endpoint) : {};
     return initialized(new Client(clientOptions as ConstructorParameters<typeof Client>[0]));

@@ -1,5 +1,6 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { StreamgateError } from '../core/errors.js';
+import { memoizePromise } from './memoize.js';
 
 export interface EventPublisherOptions {
   projectId: string;
@@ -16,21 +17,17 @@ export interface EventPublisherOptions {
  * caller is retried, and event ids are deterministic, so consumers dedupe on `ce-id`.
  */
 export function createEventPublisher(options: EventPublisherOptions) {
-  let topic: Promise<Topic> | undefined;
   let pubsub: PubSub | undefined;
 
-  const getTopic = (): Promise<Topic> => {
-    topic ??= (async () => {
-      const { PubSub: Client } = await import('@google-cloud/pubsub');
-      pubsub = new Client({
-        projectId: options.projectId,
-        ...(options.emulatorHost ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}),
-      });
-      // Events are small and each invocation waits for its publish: don't hold them for a batch.
-      return pubsub.topic(options.topic, { batching: { maxMessages: 100, maxMilliseconds: 2 } });
-    })();
-    return topic;
-  };
+  const getTopic = memoizePromise(async (): Promise<Topic> => {
+    const { PubSub: Client } = await import('@google-cloud/pubsub');
+    pubsub = new Client({
+      projectId: options.projectId,
+      ...(options.emulatorHost ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}),
+    });
+    // Events are small and each invocation waits for its publish: don't hold them for a batch.
+    return pubsub.topic(options.topic, { batching: { maxMessages: 100, maxMilliseconds: 2 } });
+  });
 
   return {
     /**

@@ -2,6 +2,7 @@
  * Lazily created Google API clients. The SDK is imported on first use, not at module load: each
  * client library costs ~250 ms of cold start.
  */
+import { memoizePromise } from './memoize.js';
 
 /**
  * Waits for the client's stub. Why: the generated methods call `this.initialize().catch(err => { throw err; })`,
@@ -19,22 +20,20 @@ export interface LazyClient<C> {
   close(): Promise<void>;
 }
 
-/** Caches a successful creation; a failed one is retried on the next call. */
-export function memoizePromise<C extends { close(): Promise<void> }>(
-  create: () => Promise<C>,
-): LazyClient<C> {
-  let pending: Promise<C> | undefined;
-  const get = (): Promise<C> => {
-    pending ??= create().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-  return Object.assign(get, {
+/**
+ * Caches a successful creation; a failed one is retried on the next call.
+ *
+ * @example
+ *   const getClient = lazyClient(async () => initialized(new BatchServiceClient()));
+ *   const client = await getClient();
+ *   await getClient.close();
+ */
+export function lazyClient<C extends { close(): Promise<void> }>(create: () => Promise<C>): LazyClient<C> {
+  const get = memoizePromise(create);
+  return Object.assign(() => get(), {
     async close(): Promise<void> {
-      const client = await pending?.catch(() => undefined);
-      pending = undefined;
+      const client = await get.peek()?.catch(() => undefined);
+      get.forget();
       await client?.close();
     },
   });

@@ -1,7 +1,7 @@
 import type { ArtifactRegistryClient } from '@google-cloud/artifact-registry';
 import type { ServiceUsageClient } from '@google-cloud/service-usage';
 import { insecureClientOptions, type GrpcEndpoint } from '../grpc-endpoint.js';
-import { initialized, memoizePromise, type LazyClient } from '../lazy-client.js';
+import { initialized, lazyClient, type LazyClient } from '../lazy-client.js';
 
 /** Options accepted by both generated clients (google-gax `ClientOptions`). */
 export type GaxClientOptions = NonNullable<ConstructorParameters<typeof ArtifactRegistryClient>[0]>;
@@ -31,7 +31,7 @@ async function optionsFor(target: ClientTarget): Promise<GaxClientOptions> {
  *   const [repo] = await (await client()).getRepository({ name });
  */
 export function lazyArtifactRegistryClient(target: ClientTarget): LazyClient<ArtifactRegistryClient> {
-  return memoizePromise(async () => {
+  return lazyClient(async () => {
     const { ArtifactRegistryClient: Client } = await import('@google-cloud/artifact-registry');
     return initialized(new Client(await optionsFor(target)));
   });
@@ -39,7 +39,7 @@ export function lazyArtifactRegistryClient(target: ClientTarget): LazyClient<Art
 
 /** Like {@link lazyArtifactRegistryClient}, for the Service Usage API. */
 export function lazyServiceUsageClient(target: ClientTarget): LazyClient<ServiceUsageClient> {
-  return memoizePromise(async () => {
+  return lazyClient(async () => {
     const { ServiceUsageClient: Client } = await import('@google-cloud/service-usage');
     return initialized(new Client(await optionsFor(target)));
   });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
+import { memoizePromise } from '../memoize.js';
 import type { Clock } from './retry.js';
 
 /** What a `Bearer` challenge asks for. */
@@ -64,13 +65,14 @@ export type AccessTokenSource = () => Promise<string | undefined>;
  * on first use so that functions that never talk to a registry do not pay for it at cold start.
  */
 export function googleAccessTokenSource(): AccessTokenSource {
-  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
-  return async () => {
-    auth ??= import('google-auth-library').then(
+  const auth = memoizePromise(() =>
+    import('google-auth-library').then(
       ({ GoogleAuth }) => new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform' }),
-    );
+    ),
+  );
+  return async () => {
     try {
-      const token = await (await auth).getAccessToken();
+      const token = await (await auth()).getAccessToken();
       return token ?? undefined;
     } catch (error) {
       if (error instanceof Error && /could not load the default credentials/i.test(error.message))
