@@ -2,6 +2,7 @@ import type { BatchServiceClient, protos } from '@google-cloud/batch';
 import { classifyGrpcError, grpcCode, GrpcCode, isTransientGrpcError } from './grpc-errors.js';
 import { insecureClientOptions, parseEndpoint } from './grpc-endpoint.js';
 import { initialized, lazyClient } from './lazy-client.js';
+import { realSleep, retryingCall, type RetryPolicy } from './retry.js';
 
 // Structural copies of the pipeline's port types: adapters must not import the pipeline.
 type Job = protos.google.cloud.batch.v1.IJob;
@@ -16,6 +17,14 @@ export interface BatchJobsOptions {
   attempts?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** Up to 100 ms before the 2nd attempt, 200 ms before the 3rd (full jitter). */
+const BATCH_RETRY_POLICY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 1_000,
+  maxRetryAfterMs: 0,
+};
 
 const JOB_CODES = {
   transient: 'BATCH_UNAVAILABLE',
@@ -34,7 +43,7 @@ const JOB_CODES = {
 export function createBatchJobs(options: BatchJobsOptions = {}) {
   const timeout = options.timeoutMs ?? 20_000;
   const attempts = Math.max(1, options.attempts ?? 3);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retryDeps = { sleep: options.sleep ?? realSleep, random: Math.random };
   const endpoint = options.endpoint ? parseEndpoint(options.endpoint, 'BATCH_API_ENDPOINT') : undefined;
   const getClient = lazyClient(async (): Promise<BatchServiceClient> => {
     const { BatchServiceClient: Client } = await import('@google-cloud/batch');
@@ -43,21 +52,13 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
   });
 
   /** Retries transient failures a few times; job id + requestId make createJob safe to repeat. */
-  async function withRetries<T>(what: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= attempts || !isTransientGrpcError(error)) throw error;
-        await sleep(Math.round(50 * 2 ** attempt * (0.5 + Math.random() / 2)));
-      }
-    }
-  }
+  const withRetries = <T>(call: () => Promise<T>): Promise<T> =>
+    retryingCall({ ...BATCH_RETRY_POLICY, attempts }, retryDeps, isTransientGrpcError, call);
 
   async function getJob(name: string): Promise<Job | undefined> {
     const batch = await getClient();
     try {
-      const [job] = await withRetries('GetJob', () => batch.getJob({ name }, { timeout }));
+      const [job] = await withRetries(() => batch.getJob({ name }, { timeout }));
       return job;
     } catch (error) {
       if (grpcCode(error) === GrpcCode.NOT_FOUND) return undefined;
@@ -73,7 +74,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
       const batch = await getClient();
       const name = `${input.parent}/jobs/${input.jobId}`;
       try {
-        const [job] = await withRetries('CreateJob', () =>
+        const [job] = await withRetries(() =>
           batch.createJob(
             { parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job as Job },
             { timeout },
@@ -106,7 +107,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
         return tasks;
       };
       try {
-        return await withRetries('ListTasks', all);
+        return await withRetries(all);
       } catch (error) {
         throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
       }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import { memoizePromise } from '../memoize.js';
-import type { Clock } from './retry.js';
+import type { Clock } from '../retry.js';
 
 /** What a `Bearer` challenge asks for. */
 export interface BearerChallenge {

@@ -37,7 +37,7 @@ import {
   type RetryPolicy,
   retrying,
   type Sleep,
-} from './retry.js';
+} from '../retry.js';
 
 /** Where a repository lives: registry authority (`host[:port]`) and repository name (`project/repo/image`). */
 export interface RepositoryLocator {

@@ -3,7 +3,7 @@
  * LRU bounds (entry count and total bytes) push it out. Tags move, so a tag→digest answer is kept
  * only briefly.
  */
-import type { Clock } from './retry.js';
+import type { Clock } from '../retry.js';
 
 /** Bytes exactly as served, plus the Content-Type the registry gave. */
 export interface CachedContent {

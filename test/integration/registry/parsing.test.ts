@@ -11,7 +11,7 @@ import {
   DEFAULT_RETRY_POLICY,
   parseRetryAfter,
   retrying,
-} from '../../../shared/adapters/registry/retry.js';
+} from '../../../shared/adapters/retry.js';
 
 describe('WWW-Authenticate Bearer challenges', () => {
   it('reads realm, service and a scope with commas inside quotes', () => {

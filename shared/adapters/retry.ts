@@ -1,6 +1,7 @@
 /**
- * Bounded retries with exponential backoff and full jitter, honouring a server's `Retry-After`.
- * Sleep, clock and randomness are injected so tests run in milliseconds and can check the waits.
+ * Bounded retries with exponential backoff and full jitter, honouring a server's `Retry-After`:
+ * the one retry loop of the adapters (registry HTTP, Batch gRPC). Sleep and randomness are
+ * injected so tests run in milliseconds and can check the waits.
  */
 
 export interface RetryPolicy {
@@ -56,6 +57,35 @@ export async function retrying<T>(
     if (n >= total) return { value: outcome.last, attempts: n, exhausted: true };
     await deps.sleep(backoffDelay(policy, n, outcome.retryAfterMs, deps.random));
   }
+}
+
+/**
+ * Runs `call` again while it throws an error `isRetryable` accepts and attempts remain; the last
+ * error is rethrown. For calls that are safe to repeat (a Batch job id + requestId, a GET).
+ *
+ * @example
+ *   const [job] = await retryingCall(policy, deps, isTransientGrpcError, () => batch.getJob({ name }));
+ */
+export async function retryingCall<T>(
+  policy: RetryPolicy,
+  deps: { sleep: Sleep; random: Random },
+  isRetryable: (error: unknown) => boolean,
+  call: () => Promise<T>,
+): Promise<T> {
+  const { value } = await retrying<{ ok: true; value: T } | { ok: false; error: unknown }>(
+    policy,
+    deps,
+    async () => {
+      try {
+        return { kind: 'done', value: { ok: true, value: await call() } };
+      } catch (error) {
+        const failed = { ok: false as const, error };
+        return isRetryable(error) ? { kind: 'retry', last: failed } : { kind: 'done', value: failed };
+      }
+    },
+  );
+  if (!value.ok) throw value.error;
+  return value.value;
 }
 
 /**
