@@ -72,6 +72,20 @@ export default tseslint.config(
     },
   },
   {
+    // The deployed build (tsconfig.build.json: functions/ and shared/) holds no stand-ins and no CLI.
+    files: ['functions/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/infra/**', '**/cli/**'], message: 'functions/ is deployed: no stand-ins, no CLI.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['shared/pipeline/**'],
     rules: {
       'no-restricted-imports': [

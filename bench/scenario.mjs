@@ -1,9 +1,11 @@
 /**
- * The world the bench measures in: the four local stand-ins (from the built dist/), a config like
+ * The world the bench measures in: the four local stand-ins (from the sources, through tsx: dist/
+ * holds only the deployed functions), a config like
  * the tests', images pushed into the registry stand-in, and the real events each function gets.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
 
 export const PROJECT = 'demo-project';
 export const REGISTRY_HOST = 'us-central1-docker.pkg.dev';
@@ -49,12 +51,13 @@ function benchConfig() {
  * round does a real launch). Returns the env the functions run with and event builders.
  */
 export async function startScenario({ root, images }) {
-  const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
-  const { startStandIns } = await dist('infra/local/standins.js');
-  const { Pusher, buildImage, makeLayer } = await dist('infra/local/oci-build.js');
-  const { signatureHeader } = await dist('shared/core/webhook-signature.js');
+  register();
+  const source = (path) => import(pathToFileURL(join(root, path)).href);
+  const { startStandIns } = await source('infra/local/standins.ts');
+  const { Pusher, buildImage, makeLayer } = await source('infra/local/oci-build.ts');
+  const { signatureHeader } = await source('shared/core/webhook-signature.ts');
 
-  const { createLogger } = await dist('shared/adapters/logger.js');
+  const { createLogger } = await source('shared/adapters/logger.ts');
   const standIns = await startStandIns({
     // The stand-ins' own log lines would land in the report's stdout.
     logger: createLogger({ component: 'bench-standins' }, () => undefined),

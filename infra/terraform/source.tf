@@ -1,5 +1,6 @@
-# The functions' source: the repository (TypeScript, built by Cloud Build with `npm run gcp-build`)
-# zipped without what the build does not need, uploaded under a name that contains the archive's
+# The functions' source: the repository (TypeScript, built by Cloud Build with `npm run gcp-build`,
+# which compiles functions/ and shared/ only) zipped without what the build does not need (the CLI
+# and the local stand-ins included), uploaded under a name that contains the archive's
 # md5 so that any change to the source gives a new object and redeploys the functions.
 
 data "archive_file" "source" {
@@ -17,6 +18,8 @@ data "archive_file" "source" {
     "bench/**",
     "docs/**",
     "infra/terraform/**", # state, tfvars, .terraform and the archive itself
+    "infra/local/**",     # the local stand-ins: the deployed build never runs them
+    "cli/**",
     "**/.env",
     "**/.env.*",
   ]
