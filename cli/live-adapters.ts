@@ -13,7 +13,7 @@ import type { AccessTokenSource } from '../shared/adapters/registry/auth.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
 import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
 import { registryOverridesFromEnv, type RegistryOverrides } from '../shared/adapters/registry/overrides.js';
-import type { ImageResolver, RepositoryFactsSource } from '../shared/pipeline/ports.js';
+import type { ImageResolver, RepositoryFactsSource } from '../shared/core/ports.js';
 import type { CliIo } from './io.js';
 
 /** Per-request registry timeout of the CLI unless `--timeout` says otherwise. */

@@ -18,7 +18,7 @@ import {
   type LaunchRequest,
 } from '../shared/core/request.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
-import { systemClock } from '../shared/pipeline/launch-ports.js';
+import { systemClock } from '../shared/adapters/system-clock.js';
 import { planLaunch, type PlanResult } from '../shared/pipeline/plan.js';
 import { parseTimeout } from './check.js';
 import { EXIT, UsageError, type CliIo } from './io.js';

@@ -14,7 +14,7 @@ import { RegistryImageResolver } from '../shared/adapters/registry/image-resolve
 import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
-import { systemClock } from '../shared/pipeline/launch-ports.js';
+import { systemClock } from '../shared/adapters/system-clock.js';
 
 /** What every function works with: the pipeline's dependencies plus the webhook keys. */
 export type Runtime = PipelineDeps & {

@@ -1,10 +1,12 @@
 import type { BatchServiceClient, protos } from '@google-cloud/batch';
+import type { BatchJobPlan } from '../core/job-builder.js';
+import type { BatchJobs, JobSnapshot, TaskSummary } from '../core/ports.js';
+import { jobSnapshot, taskSummary } from './batch-snapshot.js';
 import { classifyGrpcError, grpcCode, GrpcCode, isTransientGrpcError } from './grpc-errors.js';
 import { insecureClientOptions, parseEndpoint } from './grpc-endpoint.js';
 import { initialized, lazyClient } from './lazy-client.js';
 import { realSleep, retryingCall, type RetryPolicy } from './retry.js';
 
-// Structural copies of the pipeline's port types: adapters must not import the pipeline.
 type Job = protos.google.cloud.batch.v1.IJob;
 type Task = protos.google.cloud.batch.v1.ITask;
 
@@ -33,12 +35,12 @@ const JOB_CODES = {
 } as const;
 
 /**
- * The Batch API behind the pipeline's `BatchJobs` port. The client library is imported on first
+ * The Batch API behind the core's `BatchJobs` port: answers are JobSnapshots and TaskSummaries. The client library is imported on first
  * use, not at module load, so functions that never call Batch do not pay for it.
  *
  * @example
  *   const batch = createBatchJobs({ endpoint: '127.0.0.1:7001' });
- *   const { job, created } = await batch.createJob({ parent, jobId, requestId, job: spec });
+ *   const { job, created } = await batch.createJob(buildBatchJob(input)); // job: a JobSnapshot
  */
 export function createBatchJobs(options: BatchJobsOptions = {}) {
   const timeout = options.timeoutMs ?? 20_000;
@@ -55,11 +57,11 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
   const withRetries = <T>(call: () => Promise<T>): Promise<T> =>
     retryingCall({ ...BATCH_RETRY_POLICY, attempts }, retryDeps, isTransientGrpcError, call);
 
-  async function getJob(name: string): Promise<Job | undefined> {
+  async function getJob(name: string): Promise<JobSnapshot | undefined> {
     const batch = await getClient();
     try {
       const [job] = await withRetries(() => batch.getJob({ name }, { timeout }));
-      return job;
+      return jobSnapshot(job);
     } catch (error) {
       if (grpcCode(error) === GrpcCode.NOT_FOUND) return undefined;
       throw classifyGrpcError(error, `Reading Batch job ${name}`, JOB_CODES);
@@ -70,7 +72,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
     /** Warms the client (import + construction) without making a call. */
     warmUp: (): Promise<unknown> => getClient(),
 
-    async createJob(input: { parent: string; jobId: string; requestId: string; job: object }) {
+    async createJob(input: BatchJobPlan) {
       const batch = await getClient();
       const name = `${input.parent}/jobs/${input.jobId}`;
       try {
@@ -80,7 +82,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
             { timeout },
           ),
         );
-        return { job, created: true };
+        return { job: jobSnapshot(job), created: true };
       } catch (error) {
         if (grpcCode(error) === GrpcCode.ALREADY_EXISTS) {
           // A redelivery, or a retry after a lost answer: the job is there, report it.
@@ -93,7 +95,7 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
 
     getJob,
 
-    async listTasks(jobName: string): Promise<Task[]> {
+    async listTasks(jobName: string): Promise<TaskSummary[]> {
       const batch = await getClient();
       // Pages of 1000 through the async iterator, which fetches every page itself. gax warns
       // (AutopaginateTrueWarning) unless autoPaginate is false, as its defaults say true.
@@ -106,15 +108,15 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
         for await (const task of pages) tasks.push(task);
         return tasks;
       };
+      let tasks: Task[];
       try {
-        return await withRetries(all);
+        tasks = await withRetries(all);
       } catch (error) {
         throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
       }
+      return tasks.map(taskSummary);
     },
 
     close: (): Promise<void> => getClient.close(),
-  };
+  } satisfies BatchJobs & { warmUp(): Promise<unknown>; close(): Promise<void> };
 }
-
-export type BatchJobsAdapter = ReturnType<typeof createBatchJobs>;

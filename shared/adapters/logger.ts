@@ -6,19 +6,12 @@
  *   const log = createLogger({ component: 'webhook' });
  *   log.info('job launched', { jobName, correlationId });
  */
-export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
+import type { Logger } from '../core/ports.js';
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  notice(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  /** For failures no request can get past (e.g. a misconfigured deployment): alert on these. */
-  critical(message: string, fields?: Record<string, unknown>): void;
-  /** A logger whose lines all carry `fields` as well (e.g. a correlation id). */
-  child(fields: Record<string, unknown>): Logger;
-}
+// The Logger port is declared in the core (the pipeline logs through it); this module implements it.
+export type { Logger };
+
+export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
 export type LogSink = (line: string, severity: Severity) => void;
 

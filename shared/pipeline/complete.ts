@@ -9,9 +9,9 @@ import {
 import { StreamgateError } from '../core/errors.js';
 import { completionEventId, stateChangedEventId } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
+import type { JobSnapshot, TaskSummary } from '../core/ports.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { PipelineDeps } from './deps.js';
-import type { BatchJob, BatchTask } from './launch-ports.js';
 import { publishEvent } from './publish-event.js';
 
 /**
@@ -77,7 +77,7 @@ export async function handleJobNotification(
       message: `Batch has no job ${note.JobName} (deleted since, or the notification is forged); nothing is published.`,
     });
   }
-  const labels = readStreamgateLabels(job.labels ?? undefined);
+  const labels = readStreamgateLabels(job.labels);
   if (!labels.managed) {
     return ignored(
       log,
@@ -85,7 +85,7 @@ export async function handleJobNotification(
       'DEBUG',
     );
   }
-  const recorded = String(job.status?.state ?? 'STATE_UNSPECIFIED');
+  const recorded = job.state;
   if (TERMINAL.has(claim)) {
     if (!TERMINAL.has(recorded)) throw unconfirmed(note.JobName, claim, recorded);
     return publishCompleted(job, recorded as TerminalJobState, labels, note.JobName, {
@@ -134,7 +134,7 @@ function unconfirmed(jobName: string, claim: string, recorded: string): Streamga
 
 /** `job.state_changed` for a state Batch records now. */
 async function publishStateChanged(
-  job: BatchJob,
+  job: JobSnapshot,
   state: JobState,
   labels: Labels,
   notified: string,
@@ -157,7 +157,7 @@ async function publishStateChanged(
 
 /** `job.completed` with Batch's terminal state, counts and image. */
 async function publishCompleted(
-  job: BatchJob,
+  job: JobSnapshot,
   state: TerminalJobState,
   labels: Labels,
   notified: string,
@@ -166,7 +166,7 @@ async function publishCompleted(
   const facts = jobFacts(job, notified, deps.config.project);
   const correlationId = labels.correlation ?? '';
   const tasks = await deps.batch.listTasks(job.name ?? notified);
-  const duration = runDurationSeconds(job);
+  const duration = job.runDurationSeconds;
   const eventId = await publishEvent(
     deps,
     EVENT_TYPES.completed,
@@ -176,8 +176,8 @@ async function publishCompleted(
       ...(duration !== undefined ? { runDurationSeconds: duration } : {}),
       tasks: taskCounts(job, tasks),
       failedTasks: failedTasks(tasks),
-      streaming: { enabled: streamingEnabled(job, labels.streaming) },
-      image: imageOf(job),
+      streaming: { enabled: job.streaming ?? labels.streaming ?? false },
+      image: job.image,
       correlationId,
       ...(labels.source ? { source: labels.source } : {}),
     },
@@ -193,7 +193,7 @@ async function publishCompleted(
  * record without one: GetJob found the job under that name.
  */
 function jobFacts(
-  job: BatchJob,
+  job: JobSnapshot,
   notified: string,
   project: string,
 ): { jobName: string; jobUid: string; region: string } {
@@ -212,7 +212,7 @@ function ignored(
 }
 
 /** Notifications name the project by number; events use the configured project id. */
-function canonicalName(job: BatchJob, fallback: string, project: string): string {
+function canonicalName(job: JobSnapshot, fallback: string, project: string): string {
   const name = job.name ?? fallback;
   return name.replace(/^projects\/[^/]+\//, `projects/${project}/`);
 }
@@ -221,48 +221,19 @@ function regionOf(jobName: string): string {
   return /\/locations\/([^/]+)\//.exec(jobName)?.[1] ?? 'unknown';
 }
 
-function seconds(duration: { seconds?: unknown; nanos?: unknown } | null | undefined): number | undefined {
-  if (!duration) return undefined;
-  const s = Number(duration.seconds ?? 0);
-  const n = Number(duration.nanos ?? 0);
-  return Number.isFinite(s) && Number.isFinite(n) ? s + n / 1e9 : undefined;
-}
-
-function runDurationSeconds(job: BatchJob): number | undefined {
-  return seconds(job.status?.runDuration as { seconds?: unknown; nanos?: unknown } | null | undefined);
-}
-
-function taskCounts(job: BatchJob, tasks: BatchTask[]): { total: number; counts: Record<string, number> } {
+function taskCounts(
+  job: JobSnapshot,
+  tasks: TaskSummary[],
+): { total: number; counts: Record<string, number> } {
   const counts: Record<string, number> = {};
-  for (const task of tasks) {
-    const state = String(task.status?.state ?? 'STATE_UNSPECIFIED');
-    counts[state] = (counts[state] ?? 0) + 1;
-  }
-  const declared = Number(job.taskGroups?.[0]?.taskCount ?? tasks.length);
+  for (const task of tasks) counts[task.state] = (counts[task.state] ?? 0) + 1;
   const known = Object.fromEntries(Object.entries(counts).filter(([state]) => state !== 'STATE_UNSPECIFIED'));
-  return { total: Number.isFinite(declared) ? declared : tasks.length, counts: known };
+  return { total: job.taskCount ?? tasks.length, counts: known };
 }
 
-function failedTasks(tasks: BatchTask[]): Array<{ task: string; exitCode: number | null }> {
+function failedTasks(tasks: TaskSummary[]): Array<{ task: string; exitCode: number | null }> {
   return tasks
-    .filter((task) => String(task.status?.state) === 'FAILED')
+    .filter((task) => task.state === 'FAILED')
     .slice(0, 1000)
-    .map((task) => {
-      const events = task.status?.statusEvents ?? [];
-      let exitCode: number | null = null;
-      for (const event of events) {
-        const code = event.taskExecution?.exitCode;
-        if (code !== undefined && code !== null) exitCode = Number(code);
-      }
-      return { task: String(task.name ?? 'unknown'), exitCode };
-    });
-}
-
-function streamingEnabled(job: BatchJob, label: boolean | undefined): boolean {
-  const container = job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container;
-  return Boolean(container?.enableImageStreaming ?? label ?? false);
-}
-
-function imageOf(job: BatchJob): string {
-  return String(job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container?.imageUri ?? '');
+    .map((task) => ({ task: task.name, exitCode: task.exitCode }));
 }

@@ -1,7 +1,12 @@
-import type { Logger } from '../adapters/logger.js';
 import type { StreamgateConfig } from '../core/config.js';
-import type { BatchJobs, Clock, EventSink } from './launch-ports.js';
-import type { ImageResolver, RepositoryFactsSource } from './ports.js';
+import type {
+  BatchJobs,
+  Clock,
+  EventSink,
+  ImageResolver,
+  Logger,
+  RepositoryFactsSource,
+} from '../core/ports.js';
 
 /** Everything the pipeline talks to. Functions build it once per process; tests pass stand-ins. */
 export interface PipelineDeps {

@@ -1,6 +1,7 @@
 import type { EligibilityReport, Verdict } from '../core/eligibility.js';
 import { streamingDecisionOf, type StreamingDecision } from '../core/events.js';
 import { readStreamgateLabels, type StreamgateJobLabels } from '../core/labels.js';
+import type { JobSnapshot } from '../core/ports.js';
 import {
   ELIGIBILITY_REASONS,
   WARNING_CODES,
@@ -10,7 +11,6 @@ import {
 } from '../core/reason-codes.js';
 import { STREAMING_MODES, type StreamingMode } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
-import type { BatchJob } from './launch-ports.js';
 
 /**
  * A job that already exists, described from Batch's own record: its name, image and streaming
@@ -47,11 +47,11 @@ export async function findJob(
   jobId: string,
   regions: readonly string[],
   deps: Pick<PipelineDeps, 'batch' | 'config'>,
-): Promise<{ job: BatchJob; name: string } | undefined> {
+): Promise<{ job: JobSnapshot; name: string } | undefined> {
   const names = regions.map((region) => `projects/${deps.config.project}/locations/${region}/jobs/${jobId}`);
   const jobs = await Promise.all(names.map((name) => deps.batch.getJob(name)));
   const index = jobs.findIndex((job) => job !== undefined);
-  return index < 0 ? undefined : { job: jobs[index] as BatchJob, name: names[index] as string };
+  return index < 0 ? undefined : { job: jobs[index] as JobSnapshot, name: names[index] as string };
 }
 
 /**
@@ -61,16 +61,15 @@ export async function findJob(
  * @example describeExistingJob(job, name, request.streaming).imageUri // the image the job runs
  */
 export function describeExistingJob(
-  job: BatchJob,
+  job: JobSnapshot,
   lookedUp: string,
   fallbackMode: StreamingMode,
 ): ExistingJob {
   const jobName = job.name ?? lookedUp;
   const [, region = '', jobId = ''] = JOB_NAME.exec(jobName) ?? JOB_NAME.exec(lookedUp) ?? [];
-  const container = job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container;
-  const imageUri = container?.imageUri ?? '';
-  const enabled = container?.enableImageStreaming === true;
-  const labels = readStreamgateLabels(job.labels ?? undefined);
+  const imageUri = job.image;
+  const enabled = job.streaming === true;
+  const labels = readStreamgateLabels(job.labels);
   const mode = STREAMING_MODES.find((m) => m === labels.mode) ?? fallbackMode;
   // A job only streams when its image was judged eligible, so that much is known without a label.
   const verdict = VERDICTS.find((v) => v === labels.verdict) ?? (enabled ? 'eligible' : 'ineligible');

@@ -29,27 +29,20 @@ export async function describeJob(
   for (const region of regions) {
     const job = await deps.batch.getJob(`projects/${deps.config.project}/locations/${region}/jobs/${jobId}`);
     if (!job) continue;
-    const labels = readStreamgateLabels(job.labels ?? undefined);
+    const labels = readStreamgateLabels(job.labels);
     if (!labels.managed) return undefined;
-    const container = job.taskGroups?.[0]?.taskSpec?.runnables?.[0]?.container;
     return {
       jobName: job.name ?? jobId,
       jobUid: job.uid ?? '',
       region,
-      state: String(job.status?.state ?? 'STATE_UNSPECIFIED'),
-      streaming: Boolean(container?.enableImageStreaming),
-      image: container?.imageUri ?? '',
+      state: job.state,
+      streaming: Boolean(job.streaming),
+      image: job.image,
       ...(labels.correlation ? { correlationId: labels.correlation } : {}),
       ...(labels.source ? { source: labels.source } : {}),
-      ...(timestamp(job.createTime) ? { createTime: timestamp(job.createTime) } : {}),
-      ...(timestamp(job.updateTime) ? { updateTime: timestamp(job.updateTime) } : {}),
+      ...(job.createTime ? { createTime: job.createTime } : {}),
+      ...(job.updateTime ? { updateTime: job.updateTime } : {}),
     };
   }
   return undefined;
-}
-
-function timestamp(value: { seconds?: unknown; nanos?: unknown } | null | undefined): string | undefined {
-  if (!value || value.seconds === undefined || value.seconds === null) return undefined;
-  const ms = Number(value.seconds) * 1000 + Math.floor(Number(value.nanos ?? 0) / 1e6);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }

@@ -1,9 +1,11 @@
 import type { EligibilityReport } from '../core/eligibility.js';
+import { isStreamgateError } from '../core/errors.js';
 import { EVENT_TYPES } from '../core/events.js';
 import { requestFingerprint } from '../core/fingerprint.js';
 import { jobIdFor, launchEventId, rejectionEventId, requestIdFor } from '../core/ids.js';
 import { parseImageReference, type ImageReference } from '../core/image-reference.js';
 import { readStreamgateLabels } from '../core/labels.js';
+import type { JobSnapshot } from '../core/ports.js';
 import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { LaunchRequest, LaunchSource } from '../core/request.js';
@@ -11,9 +13,8 @@ import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
 import { lookupRegions } from './job-region.js';
-import type { BatchJob } from './launch-ports.js';
-import type { Launched, LaunchOutcome, Rejected, RejectionCategory } from './outcomes.js';
-import { planLaunch } from './plan.js';
+import type { Launched, LaunchOutcome, Planned, Rejected, RejectionCategory } from './outcomes.js';
+import { planLaunch, type KnownImage, type PlanResult } from './plan.js';
 import { publishEvent } from './publish-event.js';
 
 export interface LaunchOptions {
@@ -21,6 +22,8 @@ export interface LaunchOptions {
   dryRun?: boolean;
   /** The caller knows no job can hold this key (e.g. one derived for a plan): skip the lookup. */
   freshKey?: boolean;
+  /** The request's image as the caller already parsed (and maybe resolved) it: not read again. */
+  image?: KnownImage;
 }
 
 /**
@@ -48,9 +51,12 @@ export async function launch(
     ...(request.rule ? { rule: request.rule } : {}),
   });
   const fingerprint = requestFingerprint(request);
+  // The reference is parsed once, here or by the caller, for the lookup and the plan.
+  const image = options.image ?? knownImageOf(request);
   // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
   // make the answer name an image the job does not run.
-  const found = options.freshKey ? undefined : await findKeyJob(request, deps);
+  const found =
+    options.freshKey || 'code' in image ? undefined : await findKeyJob(request, image.reference, deps);
   if (found && !options.dryRun) {
     return settleExisting(found.job, found.name, request, fingerprint, { ...deps, logger: log });
   }
@@ -58,7 +64,10 @@ export async function launch(
   const conflict =
     found && conflictOf(describeExistingJob(found.job, found.name, request.streaming), fingerprint);
   if (conflict) return { status: 'rejected', category: 'conflict', reasons: [conflict] };
-  const result = await planLaunch(request, deps);
+  const result: PlanResult =
+    'code' in image
+      ? { ok: false, category: 'invalid', reasons: [image] }
+      : await planLaunch(request, deps, image);
   if (!result.ok) {
     const refusal = {
       category: result.category,
@@ -68,32 +77,46 @@ export async function launch(
     if (options.dryRun) return { status: 'rejected', ...refusal };
     return reject(deps, { ...rejectionOf(request, fingerprint), ...refusal });
   }
-  const planned = result.planned;
-  if (options.dryRun) return planned;
+  if (options.dryRun) return result.planned;
+  return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log });
+}
 
+/** The request's parsed reference, or why it does not parse (refused as `invalid`, before any read). */
+function knownImageOf(request: LaunchRequest): KnownImage | Finding {
+  try {
+    return { reference: parseImageReference(request.image) };
+  } catch (error) {
+    if (!isStreamgateError(error)) throw error;
+    return { code: error.code, message: error.message };
+  }
+}
+
+/** Creates the planned job and announces it, or settles with the job another delivery created. */
+async function createPlanned(
+  request: LaunchRequest,
+  planned: Planned,
+  fingerprint: string,
+  deps: PipelineDeps,
+): Promise<Launched | Rejected> {
   const { job, created } = await deps.batch.createJob(planned.plan);
   const name = `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
-  const theirs = readStreamgateLabels(job.labels ?? undefined).fingerprint;
+  const theirs = readStreamgateLabels(job.labels).fingerprint;
   // ALREADY_EXISTS, or Batch answering a requestId it saw with that call's job: another delivery
   // of this key got there first (in this region, so the lookup above missed it by a hair).
   if (!created || (theirs !== undefined && theirs !== fingerprint)) {
-    return settleExisting(job, name, request, fingerprint, { ...deps, logger: log });
+    return settleExisting(job, name, request, fingerprint, deps);
   }
-  return announce(
-    request,
-    { ...deps, logger: log },
-    {
-      created: true,
-      jobName: job.name ?? name,
-      jobUid: job.uid ?? planned.plan.jobId,
-      jobRegion: planned.jobRegion,
-      imageUri: planned.imageUri,
-      ...(planned.digest ? { digest: planned.digest } : {}),
-      report: planned.report,
-      streaming: planned.streaming,
-      plan: planned.plan,
-    },
-  );
+  return announce(request, deps, {
+    created: true,
+    jobName: job.name ?? name,
+    jobUid: job.uid ?? planned.plan.jobId,
+    jobRegion: planned.jobRegion,
+    imageUri: planned.imageUri,
+    ...(planned.digest ? { digest: planned.digest } : {}),
+    report: planned.report,
+    streaming: planned.streaming,
+    plan: planned.plan,
+  });
 }
 
 /**
@@ -103,14 +126,9 @@ export async function launch(
  */
 async function findKeyJob(
   request: LaunchRequest,
+  image: ImageReference,
   deps: PipelineDeps,
-): Promise<{ job: BatchJob; name: string } | undefined> {
-  let image: ImageReference;
-  try {
-    image = parseImageReference(request.image);
-  } catch {
-    return undefined;
-  }
+): Promise<{ job: JobSnapshot; name: string } | undefined> {
   if (checkPolicy(request, image, deps.config.policy).length > 0) return undefined;
   const jobId = jobIdFor(request.source, request.idempotencyKey);
   return findJob(jobId, lookupRegions(image, request, deps.config), deps);
@@ -121,7 +139,7 @@ async function findKeyJob(
  * from Batch (`created: false`); anything else is an IDEMPOTENCY_CONFLICT that changes nothing.
  */
 async function settleExisting(
-  job: BatchJob,
+  job: JobSnapshot,
   lookedUp: string,
   request: LaunchRequest,
   fingerprint: string,

@@ -1,4 +1,4 @@
-import { locationSettingsFor } from '../core/config.js';
+import { locationSettingsFor, type StreamgateConfig } from '../core/config.js';
 import { judge, type EligibilityReport } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
 import { streamingDecisionOf } from '../core/events.js';
@@ -9,25 +9,41 @@ import {
   type ImageReference,
 } from '../core/image-reference.js';
 import { buildBatchJob } from '../core/job-builder.js';
-import { DEFAULT_LOCATION_SETTINGS } from '../core/locations.js';
+import { DEFAULT_LOCATION_SETTINGS, type LocationSettings } from '../core/locations.js';
 import { jobPlatform } from '../core/machine-families.js';
-import type { Platform } from '../core/platform.js';
+import { formatPlatform, type Platform } from '../core/platform.js';
 import { checkFallbackPolicy, checkPolicy, checkRegionPolicy } from '../core/policy.js';
+import type { ResolvedImage } from '../core/ports.js';
 import type { Finding } from '../core/reason-codes.js';
 import { containerFieldNames, type LaunchRequest } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
 import { jobRegionFor } from './job-region.js';
 import type { Planned, RejectionCategory } from './outcomes.js';
-import type { ResolvedImage } from './ports.js';
 
-export type PlanResult =
-  | { ok: true; planned: Planned }
-  | { ok: false; category: RejectionCategory; reasons: Finding[]; report?: EligibilityReport };
+type PlanRefusal = { ok: false; category: RejectionCategory; reasons: Finding[]; report?: EligibilityReport };
+export type PlanResult = { ok: true; planned: Planned } | PlanRefusal;
+
+/**
+ * What the caller already read of the request's image, so it is neither parsed nor read again:
+ * the parsed `request.image`, and its resolution for a platform when the caller resolved it.
+ */
+export interface KnownImage {
+  reference: ImageReference;
+  resolved?: { image: ResolvedImage; platform: Platform };
+}
+
+/** The image judged: its reference, what the registry answered (absent off Artifact Registry), the report. */
+interface Judged {
+  ok: true;
+  image: ImageReference;
+  resolved?: ResolvedImage;
+  report: EligibilityReport;
+}
 
 /** Registry answers that no retry will change: the request is rejected instead of retried. */
 const PERMANENT_IMAGE_CODES = new Set(['IMAGE_NOT_FOUND', 'DIGEST_MISMATCH', 'REGISTRY_AUTH_FAILED']);
 
-function refuse(category: RejectionCategory, reasons: Finding[], report?: EligibilityReport): PlanResult {
+function refuse(category: RejectionCategory, reasons: Finding[], report?: EligibilityReport): PlanRefusal {
   return report ? { ok: false, category, reasons, report } : { ok: false, category, reasons };
 }
 
@@ -42,69 +58,117 @@ function refuse(category: RejectionCategory, reasons: Finding[], report?: Eligib
  *   const result = await planLaunch(request, deps);
  *   if (result.ok) console.log(result.planned.plan.job);
  */
-export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Promise<PlanResult> {
-  const { config } = deps;
+export async function planLaunch(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+  known?: KnownImage,
+): Promise<PlanResult> {
+  const locations = locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS);
+  const judged = await resolveAndJudge(request, deps, locations, known);
+  if (!judged.ok) return judged;
+  const decided = decideStreaming(request, judged, locations, deps.config);
+  if (!decided.ok) return decided;
+  return { ok: true, planned: buildPlanned(request, judged, decided, deps.config) };
+}
+
+/** Parses the reference, checks the request policy, then reads and judges the image. */
+async function resolveAndJudge(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+  locations: LocationSettings,
+  known: KnownImage | undefined,
+): Promise<Judged | PlanRefusal> {
   let image: ImageReference;
   // Every image is judged against the platform of the machines the job will run on.
   let platform: Platform;
   try {
-    image = parseImageReference(request.image);
-    platform = jobPlatform(request, config.platform);
+    image = known?.reference ?? parseImageReference(request.image);
+    platform = jobPlatform(request, deps.config.platform);
   } catch (error) {
     if (!isStreamgateError(error)) throw error;
     return refuse('invalid', [{ code: error.code, message: error.message }]);
   }
-
-  const policyFindings = checkPolicy(request, image, config.policy);
+  const policyFindings = checkPolicy(request, image, deps.config.policy);
   if (policyFindings.length > 0) return refuse('policy', policyFindings);
-
-  const locations = locationSettingsFor(config, DEFAULT_LOCATION_SETTINGS);
-  let resolved: ResolvedImage | undefined;
-  let report: EligibilityReport;
-
   if (image.registry.kind === 'other') {
     // Not Artifact Registry: never streamable, and Google credentials are never sent to it, so the
     // image is not read; the job runs the reference as given.
-    report = {
-      verdict: 'ineligible',
-      reasons: [
-        {
-          code: 'NOT_ARTIFACT_REGISTRY',
-          message: `Batch streams only images stored in Artifact Registry, and ${image.host} is not an Artifact Registry host; push the image to LOCATION-docker.pkg.dev/PROJECT/REPOSITORY or set streaming to off.`,
-        },
-      ],
-      warnings: [],
-    };
-  } else {
-    const apiEnabled = deps.repositoryFacts.apiEnabled(config.project);
-    try {
-      resolved = await deps.images.resolve(image, platform);
-    } catch (error) {
-      apiEnabled.catch(() => undefined);
-      if (isStreamgateError(error) && PERMANENT_IMAGE_CODES.has(error.code)) {
-        return refuse('image', [{ code: error.code, message: error.message }]);
-      }
-      throw error;
-    }
-    const [repository, api] = await Promise.all([
-      deps.repositoryFacts.facts(image, resolved.digest),
-      apiEnabled,
-    ]);
-    report = judge({
-      manifest: resolved.manifest,
-      digest: resolved.digest,
-      manifests: resolved.manifests,
-      config: resolved.config,
-      platform,
-      image,
-      ...(request.region ? { requestedRegion: request.region } : {}),
-      locations,
-      containerFields: containerFieldNames(request),
-      repository,
-      apiEnabled: api,
-    });
+    return { ok: true, image, report: notArtifactRegistry(image) };
   }
+  return readAndJudge(request, { image, platform, locations }, deps, known);
+}
 
+function notArtifactRegistry(image: ImageReference): EligibilityReport {
+  return {
+    verdict: 'ineligible',
+    reasons: [
+      {
+        code: 'NOT_ARTIFACT_REGISTRY',
+        message: `Batch streams only images stored in Artifact Registry, and ${image.host} is not an Artifact Registry host; push the image to LOCATION-docker.pkg.dev/PROJECT/REPOSITORY or set streaming to off.`,
+      },
+    ],
+    warnings: [],
+  };
+}
+
+/** Reads an Artifact Registry image (unless the caller already did), its repository facts, and judges it. */
+async function readAndJudge(
+  request: LaunchRequest,
+  target: { image: ImageReference; platform: Platform; locations: LocationSettings },
+  deps: PipelineDeps,
+  known: KnownImage | undefined,
+): Promise<Judged | PlanRefusal> {
+  const { image, platform } = target;
+  const apiEnabled = deps.repositoryFacts.apiEnabled(deps.config.project);
+  let resolved: ResolvedImage;
+  try {
+    resolved = reusable(known, image, platform) ?? (await deps.images.resolve(image, platform));
+  } catch (error) {
+    apiEnabled.catch(() => undefined);
+    if (isStreamgateError(error) && PERMANENT_IMAGE_CODES.has(error.code)) {
+      return refuse('image', [{ code: error.code, message: error.message }]);
+    }
+    throw error;
+  }
+  const [repository, api] = await Promise.all([
+    deps.repositoryFacts.facts(image, resolved.digest),
+    apiEnabled,
+  ]);
+  const report = judge({
+    manifest: resolved.manifest,
+    digest: resolved.digest,
+    manifests: resolved.manifests,
+    config: resolved.config,
+    platform,
+    image,
+    ...(request.region ? { requestedRegion: request.region } : {}),
+    locations: target.locations,
+    containerFields: containerFieldNames(request),
+    repository,
+    apiEnabled: api,
+  });
+  return { ok: true, image, resolved, report };
+}
+
+/** The caller's resolution, when it is of this image's digest for this platform. */
+function reusable(known: KnownImage | undefined, image: ImageReference, platform: Platform) {
+  const resolved = known?.resolved;
+  if (resolved === undefined || image.digest === undefined || resolved.image.digest !== image.digest) {
+    return undefined;
+  }
+  return formatPlatform(resolved.platform) === formatPlatform(platform) ? resolved.image : undefined;
+}
+
+/**
+ * Whether a job is made, where, and with streaming on or off: what is not an image or not for the
+ * job's platform makes no job; then the region, its policy, `require` and the fallback policy.
+ */
+function decideStreaming(
+  request: LaunchRequest,
+  { image, report }: Judged,
+  locations: LocationSettings,
+  config: StreamgateConfig,
+): { ok: true; jobRegion: string; streamingOn: boolean } | PlanRefusal {
   // Whatever the streaming mode: there is no container to run, so no job is made for it.
   const notAnImage = report.reasons.filter((reason) => reason.code === 'NOT_AN_IMAGE');
   if (notAnImage.length > 0) return refuse('image', notAnImage, report);
@@ -114,49 +178,46 @@ export async function planLaunch(request: LaunchRequest, deps: PipelineDeps): Pr
 
   const jobRegion = jobRegionFor(image, request, locations);
   if (!jobRegion.ok) return refuse('invalid', jobRegion.reasons, report);
-
   const regionFindings = checkRegionPolicy(jobRegion.region, config.policy);
   if (regionFindings.length > 0) return refuse('policy', regionFindings, report);
 
   const eligible = report.verdict === 'eligible';
   if (request.streaming === 'require' && !eligible) {
     const summary = report.reasons.map((r) => r.code).join(', ');
-    return refuse(
-      'ineligible',
-      [
-        {
-          code: 'INELIGIBLE_IMAGE',
-          message: `Streaming is required but ${request.image} cannot be streamed (${summary}); fix the image or use streaming "auto".`,
-        },
-        ...report.reasons,
-      ],
-      report,
-    );
+    const required: Finding = {
+      code: 'INELIGIBLE_IMAGE',
+      message: `Streaming is required but ${request.image} cannot be streamed (${summary}); fix the image or use streaming "auto".`,
+    };
+    return refuse('ineligible', [required, ...report.reasons], report);
   }
   const fallback = checkFallbackPolicy(request, report, config.policy);
   if (fallback.length > 0) return refuse('policy', [...fallback, ...report.reasons], report);
+  return { ok: true, jobRegion: jobRegion.region, streamingOn: eligible && request.streaming !== 'off' };
+}
 
-  const streamingOn = eligible && request.streaming !== 'off';
-  // The job runs exactly the image that was judged: pinned to the resolved root digest.
+/** The job as it would be created: it runs exactly the image that was judged (pinned to its root digest). */
+function buildPlanned(
+  request: LaunchRequest,
+  { image, resolved, report }: Judged,
+  { jobRegion, streamingOn }: { jobRegion: string; streamingOn: boolean },
+  config: StreamgateConfig,
+): Planned {
   const imageUri = resolved ? formatImageReference(pinToDigest(image, resolved.digest)) : request.image;
   const plan = buildBatchJob({
     request,
     imageUri,
-    jobRegion: jobRegion.region,
+    jobRegion,
     streaming: streamingOn,
     eligibility: report,
     config,
   });
   return {
-    ok: true,
-    planned: {
-      status: 'planned',
-      report,
-      streaming: streamingDecisionOf(report, request.streaming, streamingOn),
-      jobRegion: jobRegion.region,
-      imageUri,
-      ...(resolved ? { digest: resolved.digest } : {}),
-      plan,
-    },
+    status: 'planned',
+    report,
+    streaming: streamingDecisionOf(report, request.streaming, streamingOn),
+    jobRegion,
+    imageUri,
+    ...(resolved ? { digest: resolved.digest } : {}),
+    plan,
   };
 }

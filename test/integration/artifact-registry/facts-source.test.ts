@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../../shared/core/eligibility.js';
 import { StreamgateError } from '../../../shared/core/errors.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
-import type { RepositoryFactsSource } from '../../../shared/pipeline/ports.js';
+import type { RepositoryFactsSource } from '../../../shared/core/ports.js';
 import { createLogger } from '../../../shared/adapters/logger.js';
 import {
   artifactRegistryFactsSourceFromEnv,

@@ -9,7 +9,7 @@ import { RegistryImageResolver } from '../../../shared/adapters/registry/image-r
 import { parseImageReference } from '../../../shared/core/image-reference.js';
 import { DEFAULT_PLATFORM } from '../../../shared/core/platform.js';
 import { StreamgateError } from '../../../shared/core/errors.js';
-import type { ImageResolver } from '../../../shared/pipeline/ports.js';
+import type { ImageResolver } from '../../../shared/core/ports.js';
 import {
   buildImage,
   buildIndex,

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../shared/adapters/logger.js';
-import { fromPubsubMessage } from '../../../shared/core/cloudevent.js';
 import { parseConfig, type StreamgateConfigInput } from '../../../shared/core/config.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { requestFingerprint } from '../../../shared/core/fingerprint.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
+import type { BatchJobPlan } from '../../../shared/core/job-builder.js';
 import { toLaunchRequest, type JobRequestV1, type LaunchRequest } from '../../../shared/core/request.js';
-import type { PipelineDeps } from '../../../shared/pipeline/deps.js';
 import { lookupRegions, MAX_LOOKUP_REGIONS } from '../../../shared/pipeline/job-region.js';
 import { launch } from '../../../shared/pipeline/launch.js';
-import type { BatchJob, CreateJobInput, OutboundMessage } from '../../../shared/pipeline/launch-ports.js';
-import type { ResolvedImage } from '../../../shared/pipeline/ports.js';
+import { memoryPorts, type MemoryBatch } from '../../helpers/memory-ports.js';
 
 /**
  * launch()'s idempotency decisions with in-memory ports (our own interfaces, not Google clients):
@@ -37,64 +34,20 @@ const MANIFEST = {
 };
 const IMAGE = `us-central1-docker.pkg.dev/demo-project/apps/web@${DIGEST}`;
 
-/** Batch as a map of jobs by name; `onCreate` can answer a create the way a racing caller would see it. */
+/** The in-memory ports, with the counts these tests assert on. */
 function harness(config: Partial<StreamgateConfigInput> = {}) {
-  const jobs = new Map<string, BatchJob>();
-  const published: OutboundMessage[] = [];
-  let resolves = 0;
-  let creates = 0;
-  let lookups = 0;
-  let onCreate: ((input: CreateJobInput) => { job: BatchJob; created: boolean }) | undefined;
-  const store = (input: CreateJobInput): BatchJob => {
-    const name = `${input.parent}/jobs/${input.jobId}`;
-    const job = { ...(input.job as BatchJob), name, uid: `${input.jobId}-uid` };
-    jobs.set(name, job);
-    return job;
-  };
-  const deps: PipelineDeps = {
-    config: parseConfig({
-      project: 'demo-project',
-      topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
-      jobServiceAccount: 'jobs@demo-project.iam.gserviceaccount.com',
-      ...config,
-    }),
-    images: {
-      async resolve(reference): Promise<ResolvedImage> {
-        resolves++;
-        return { reference, digest: DIGEST, manifest: { document: MANIFEST }, manifests: new Map() };
-      },
-    },
-    repositoryFacts: {
-      facts: async () => ({ format: 'DOCKER', mode: 'STANDARD' }),
-      apiEnabled: async () => true,
-    },
-    batch: {
-      async createJob(input) {
-        creates++;
-        return onCreate ? onCreate(input) : { job: store(input), created: true };
-      },
-      async getJob(name) {
-        lookups++;
-        return jobs.get(name);
-      },
-      listTasks: async () => [],
-    },
-    events: {
-      async publish(message) {
-        published.push(message);
-        return String(published.length);
-      },
-    },
-    clock: { now: () => new Date('2026-11-27T00:00:00Z') },
-    logger: createLogger({}, () => undefined),
-  };
+  const ports = memoryPorts({ config, document: MANIFEST });
   return {
-    deps,
-    jobs,
-    events: () => published.map((m) => fromPubsubMessage(m)),
-    counts: () => ({ resolves, creates, lookups }),
-    answerCreatesWith: (answer: typeof onCreate) => (onCreate = answer),
-    store,
+    deps: ports.deps,
+    jobs: ports.batch.jobs,
+    events: () => ports.events.events(),
+    counts: () => ({
+      resolves: ports.images.references.length,
+      creates: ports.batch.calls.createJob,
+      lookups: ports.batch.calls.getJob,
+    }),
+    answerCreatesWith: (answer: MemoryBatch['onCreate']) => (ports.batch.onCreate = answer),
+    store: (plan: BatchJobPlan) => ports.batch.store(plan),
   };
 }
 
@@ -145,7 +98,7 @@ describe('launch: one key, one request', () => {
     // The other request's job appears between our lookup and our create; Batch answers our
     // requestId with it, as it does for a request id it has seen.
     h.answerCreatesWith((input) => {
-      const theirs = structuredClone(input.job) as { labels: Record<string, string> };
+      const theirs = structuredClone(input.job);
       theirs.labels['streamgate-request'] = requestFingerprint(winner);
       return { job: h.store({ ...input, job: theirs }), created: true };
     });
@@ -165,7 +118,7 @@ describe('launch: one key, one request', () => {
     const h = harness();
     const request = pushRequest({});
     h.answerCreatesWith((input) => ({
-      job: { name: `${input.parent}/jobs/${input.jobId}`, labels: {} },
+      job: { name: `${input.parent}/jobs/${input.jobId}`, state: 'RUNNING', image: 'other', labels: {} },
       created: false,
     }));
     const outcome = await launch(request, h.deps);

@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../shared/adapters/logger.js';
-import { parseConfig, type StreamgateConfigInput } from '../../../shared/core/config.js';
-import type { ImageReference } from '../../../shared/core/image-reference.js';
+import type { StreamgateConfigInput } from '../../../shared/core/config.js';
 import { toLaunchRequest, type JobRequestV1 } from '../../../shared/core/request.js';
 import type { PipelineDeps } from '../../../shared/pipeline/deps.js';
 import { planLaunch } from '../../../shared/pipeline/plan.js';
-import type { ImageResolver, RepositoryFactsSource, ResolvedImage } from '../../../shared/pipeline/ports.js';
+import { memoryPorts, refusingPorts, TEST_DIGEST as DIGEST } from '../../helpers/memory-ports.js';
 
 /**
  * planLaunch's decisions with in-memory ports (our own interfaces, not Google clients): what runs
  * where, with or without streaming, and what is refused before anything is created.
  */
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const layer = (n: number) => ({
   mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
@@ -31,34 +28,11 @@ const manifest = (layers: unknown[]) => ({
 const ELIGIBLE = manifest([layer(1), layer(2)]);
 const DUPLICATED = manifest([layer(1), layer(1)]);
 
+/** In-memory registry and facts; Batch and Pub/Sub refuse, since planning creates nothing. */
 function deps(document: unknown, config: Partial<StreamgateConfigInput> = {}, format = 'DOCKER') {
-  const resolved: ImageReference[] = [];
-  const images: ImageResolver = {
-    async resolve(reference): Promise<ResolvedImage> {
-      resolved.push(reference);
-      return { reference, digest: DIGEST, manifest: { document }, manifests: new Map() };
-    },
-  };
-  const repositoryFacts: RepositoryFactsSource = {
-    facts: async () => ({ format, mode: 'STANDARD' }),
-    apiEnabled: async () => true,
-  };
-  const refuse = () => Promise.reject(new Error('planLaunch must not call Batch or Pub/Sub'));
-  const value: PipelineDeps = {
-    config: parseConfig({
-      project: 'demo-project',
-      topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
-      jobServiceAccount: 'jobs@demo-project.iam.gserviceaccount.com',
-      ...config,
-    }),
-    images,
-    repositoryFacts,
-    batch: { createJob: refuse, getJob: refuse, listTasks: refuse },
-    events: { publish: refuse },
-    clock: { now: () => new Date('2026-11-27T00:00:00Z') },
-    logger: createLogger({}, () => undefined),
-  };
-  return { deps: value, resolved };
+  const ports = memoryPorts({ config, document, facts: { format, mode: 'STANDARD' } });
+  const value: PipelineDeps = { ...ports.deps, ...refusingPorts('planLaunch') };
+  return { deps: value, resolved: ports.images.references, images: ports.images };
 }
 
 const request = (fields: Partial<JobRequestV1>) =>
@@ -191,21 +165,9 @@ describe('planLaunch: the job platform follows the machine type (NO_MATCHING_PLA
 
   /** deps() whose resolver also hands back an image config and records the platform asked for. */
   function platformDeps(imageConfig: unknown, config: Partial<StreamgateConfigInput> = {}) {
-    const { deps: d } = deps(ELIGIBLE, config);
-    const platforms: string[] = [];
-    d.images = {
-      async resolve(reference, platform): Promise<ResolvedImage> {
-        platforms.push([platform.os, platform.architecture, platform.variant].filter(Boolean).join('/'));
-        return {
-          reference,
-          digest: DIGEST,
-          manifest: { document: ELIGIBLE },
-          manifests: new Map(),
-          config: imageConfig,
-        };
-      },
-    };
-    return { deps: d, platforms };
+    const { deps: d, images } = deps(ELIGIBLE, config);
+    images.imageConfig = imageConfig;
+    return { deps: d, platforms: images.platforms };
   }
 
   for (const streaming of ['auto', 'off', 'require'] as const) {
