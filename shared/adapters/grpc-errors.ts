@@ -19,13 +19,20 @@ export const GrpcCode = {
   UNAUTHENTICATED: 16,
 } as const;
 
-/** Codes a retry can cure (README, "How it works": retry or reject). */
-const TRANSIENT_CODES = new Set<number>([
-  GrpcCode.UNAVAILABLE,
-  GrpcCode.DEADLINE_EXCEEDED,
+/** The endpoint did not answer in time or at all. */
+const UNREACHABLE_CODES = new Set<number>([GrpcCode.UNAVAILABLE, GrpcCode.DEADLINE_EXCEEDED]);
+
+/** Server-side hiccups a retry is likely to cure. */
+const SERVER_HICCUP_CODES = new Set<number>([
   GrpcCode.RESOURCE_EXHAUSTED,
   GrpcCode.INTERNAL,
   GrpcCode.ABORTED,
+]);
+
+/** Codes a retry can cure (docs/reason-codes.md, transient errors): the two sets above and more. */
+const TRANSIENT_CODES = new Set<number>([
+  ...UNREACHABLE_CODES,
+  ...SERVER_HICCUP_CODES,
   GrpcCode.CANCELLED,
   GrpcCode.UNKNOWN,
 ]);
@@ -36,6 +43,24 @@ export function grpcCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The endpoint did not answer in time or at all (UNAVAILABLE, DEADLINE_EXCEEDED). */
+export function isUnreachable(error: unknown): boolean {
+  const code = grpcCode(error);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
+}
+
+/** The server answered with a hiccup a retry is likely to cure (RESOURCE_EXHAUSTED, INTERNAL, ABORTED). */
+export function isServerHiccup(error: unknown): boolean {
+  const code = grpcCode(error);
+  return code !== undefined && SERVER_HICCUP_CODES.has(code);
+}
+
+/**
+ * Any failure a retry can cure, errors without a gRPC code included.
+ *
+ * @example
+ *   isTransientGrpcError({ code: GrpcCode.UNAVAILABLE }) // true
+ */
 export function isTransientGrpcError(error: unknown): boolean {
   const code = grpcCode(error);
   // Errors without a gRPC code are network-level failures (socket resets, DNS): retryable.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { ServiceUsageClient } from './clients.js';
-import { describeFailure, grpcStatus } from './grpc-failures.js';
+import { grpcCode } from '../grpc-errors.js';
+import { describeFailure } from './grpc-failures.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** The API Image streaming needs in the job's project. */
@@ -48,7 +49,7 @@ export function createApiStatusChecker(
       );
       return toApiEnabled(service);
     } catch (error) {
-      const fields = { project, grpcCode: grpcStatus(error), error: describeFailure(error) };
+      const fields = { project, grpcCode: grpcCode(error), error: describeFailure(error) };
       // Once is enough: without Service Usage access every launch would say the same.
       if (!warned) options.logger.warn('Service Usage API not answering; API status unknown', fields);
       else options.logger.debug('Service Usage API not answering', fields);

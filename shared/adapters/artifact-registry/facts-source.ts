@@ -11,15 +11,8 @@ import { registryAuthority, type ImageReference } from '../../core/image-referen
 import type { RepositoryFactsSource } from '../../core/ports.js';
 import { registryOverridesFromEnv, type RegistryOverrides } from '../registry/overrides.js';
 import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
-import {
-  describeFailure,
-  grpcStatus,
-  isCannotAsk,
-  isNoCredentials,
-  isNotFound,
-  isTransientServerError,
-  isUnreachable,
-} from './grpc-failures.js';
+import { grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
+import { describeFailure, isCannotAsk, isNoCredentials, isNotFound } from './grpc-failures.js';
 import {
   coordinatesOf,
   dockerImageName,
@@ -94,8 +87,8 @@ export function createArtifactRegistryFactsSource(
 
   /** Decides what a failed call means; returns why there are no facts, or throws. */
   const onFailure = (error: unknown, what: string): 'unavailable' | RepositoryFactsNotConfigured => {
-    const fields = { rpc: what, grpcCode: grpcStatus(error), error: describeFailure(error) };
-    if (explicit && (isUnreachable(error) || isTransientServerError(error))) {
+    const fields = { rpc: what, grpcCode: grpcCode(error), error: describeFailure(error) };
+    if (explicit && (isUnreachable(error) || isServerHiccup(error))) {
       throw new StreamgateError(
         'ARTIFACT_REGISTRY_UNAVAILABLE',
         `Artifact Registry API did not answer ${what}: ${fields.error}`,
@@ -116,7 +109,7 @@ export function createArtifactRegistryFactsSource(
       warned = true;
       return cannotAsk;
     }
-    if (!explicit && isTransientServerError(error)) {
+    if (!explicit && isServerHiccup(error)) {
       throw new StreamgateError(
         'ARTIFACT_REGISTRY_UNAVAILABLE',
         `Artifact Registry API failed ${what}: ${fields.error}`,

@@ -1,29 +1,15 @@
 /** How this adapter sorts the errors thrown by the Google clients (google-gax). */
 
-import { GrpcCode, grpcCode } from '../grpc-errors.js';
+import { GrpcCode, grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
 
-const { UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, UNAUTHENTICATED, NOT_FOUND } = GrpcCode;
-/** Server-side hiccups a retry is likely to cure. */
-const TRANSIENT_SERVER_CODES = new Set<number>([
-  GrpcCode.RESOURCE_EXHAUSTED,
-  GrpcCode.ABORTED,
-  GrpcCode.INTERNAL,
-]);
+const { PERMISSION_DENIED, UNAUTHENTICATED, NOT_FOUND } = GrpcCode;
 
 // google-auth-library words these failures differently across versions; match the stable parts.
 const NO_CREDENTIALS =
   /could not load the default credentials|could not refresh access token|unable to detect a project id/i;
 
-export const grpcStatus = grpcCode;
-
 export function isNotFound(error: unknown): boolean {
-  return grpcStatus(error) === NOT_FOUND;
-}
-
-/** The endpoint did not answer in time or at all. */
-export function isUnreachable(error: unknown): boolean {
-  const code = grpcStatus(error);
-  return code === UNAVAILABLE || code === DEADLINE_EXCEEDED;
+  return grpcCode(error) === NOT_FOUND;
 }
 
 /**
@@ -40,15 +26,10 @@ export function isNoCredentials(error: unknown): boolean {
  * default Google endpoint all of these mean "run without repository facts".
  */
 export function isCannotAsk(error: unknown): boolean {
-  const code = grpcStatus(error);
+  const code = grpcCode(error);
   if (isUnreachable(error) || code === PERMISSION_DENIED || code === UNAUTHENTICATED) return true;
   const message = error instanceof Error ? error.message : String(error);
   return NO_CREDENTIALS.test(message);
-}
-
-export function isTransientServerError(error: unknown): boolean {
-  const code = grpcStatus(error);
-  return code !== undefined && TRANSIENT_SERVER_CODES.has(code);
 }
 
 /** A short description for logs and error messages. */
