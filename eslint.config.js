@@ -96,6 +96,16 @@ export default tseslint.config(
               group: ['**/functions/**', '**/cli/**', '**/infra/**'],
               message: 'the pipeline must not import its callers.',
             },
+            {
+              group: ['@google-cloud/*', '@grpc/*', 'google-auth-library', 'google-gax'],
+              message:
+                'the pipeline never imports an SDK: it talks through the ports in shared/core/ports.ts.',
+            },
+            {
+              group: ['**/adapters/**'],
+              message:
+                'the pipeline never imports an adapter: the functions and the CLI wire adapters into its ports.',
+            },
           ],
         },
       ],
