@@ -1,5 +1,6 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { StreamgateError } from '../core/errors.js';
+import type { EventSink, OutboundMessage } from '../core/ports.js';
 import { memoizePromise } from './memoize.js';
 
 export interface EventPublisherOptions {
@@ -12,8 +13,8 @@ export interface EventPublisherOptions {
 }
 
 /**
- * Publishes CloudEvents in binary content mode (`ce-*` attributes, JSON data) through the real
- * `@google-cloud/pubsub` client, imported on first use. Publish failures are transient: the
+ * The core's `EventSink` port: publishes CloudEvents in binary content mode (`ce-*` attributes,
+ * JSON data) through the real `@google-cloud/pubsub` client, imported on first use. Publish failures are transient: the
  * caller is retried, and event ids are deterministic, so consumers dedupe on `ce-id`.
  */
 export function createEventPublisher(options: EventPublisherOptions) {
@@ -39,7 +40,7 @@ export function createEventPublisher(options: EventPublisherOptions) {
       return target.pubsub.getClientAsync_({ client: 'PublisherClient' });
     },
 
-    async publish(message: { data: string; attributes: Record<string, string> }): Promise<string> {
+    async publish(message: OutboundMessage): Promise<string> {
       const target = await getTopic();
       try {
         return await target.publishMessage({
@@ -62,7 +63,7 @@ export function createEventPublisher(options: EventPublisherOptions) {
     async close(): Promise<void> {
       if (pubsub) await pubsub.close();
     },
-  };
+  } satisfies EventSink & { warmUp(): Promise<unknown>; close(): Promise<void> };
 }
 
 export type EventPublisher = ReturnType<typeof createEventPublisher>;
