@@ -65,6 +65,22 @@ export function sendProblem(res: Response, body: Problem, headers: Record<string
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+/**
+ * Sends the problem of one finding: the shape of most refusals.
+ *
+ * @example
+ *   sendFinding(res, 415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON.' }, correlationId)
+ */
+export function sendFinding(
+  res: Response,
+  status: number,
+  finding: Finding,
+  correlationId?: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  sendProblem(res, problem(status, [finding], correlationId, extensions));
+}
+
 /** Sends JSON with a status. */
 export function sendJson(
   res: Response,

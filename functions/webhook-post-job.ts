@@ -1,22 +1,28 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { jobDefaultsFor } from '../shared/core/config.js';
-import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
-import {
-  IdempotencyKeySchema,
-  parseJobRequest,
-  toLaunchRequest,
-  type LaunchRequest,
-} from '../shared/core/request.js';
-import { signedRequestKey } from '../shared/core/webhook-signature.js';
+import { IdempotencyKeySchema, type LaunchRequest } from '../shared/core/request.js';
+import { signedRequestKey, type SignedRequest } from '../shared/core/webhook-signature.js';
+import { admit } from '../shared/pipeline/admit.js';
 import { launch, reject } from '../shared/pipeline/launch.js';
 import type { LaunchOutcome } from '../shared/pipeline/outcomes.js';
 import { findingOf, isPermanent, statusOfRejection } from './outcome.js';
-import { problem, sendJson, sendProblem } from './problem.js';
+import { problem, sendFinding, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';
 import type { Route } from './webhook-routes.js';
 import { checkSignature } from './webhook-signature.js';
+
+type PostRoute = Extract<Route, { kind: 'create' | 'plan' }>;
+
+/** A POST that passed the checks before the schema: its JSON, the key header and what was signed. */
+interface CheckedPost {
+  json: unknown;
+  keyHeader?: string;
+  signed: SignedRequest;
+  timestampSeconds: number;
+}
+
+type Refusal = { status: number; finding: Finding };
 
 /**
  * `POST /jobs` and `POST /jobs:plan` (body already bounded by webhook-front.ts): media type → signature → JSON → schema → launch (or
@@ -27,108 +33,87 @@ export async function postJob(
   res: Response,
   deps: Runtime,
   headerCorrelationId: string,
-  route: Extract<Route, { kind: 'create' | 'plan' }>,
+  route: PostRoute,
 ): Promise<void> {
-  const { config } = deps;
   const dryRun = route.kind === 'plan';
+  const checked = checkPost(req, deps, route);
+  if ('finding' in checked) return sendFinding(res, checked.status, checked.finding, headerCorrelationId);
+  const { json, keyHeader, signed, timestampSeconds } = checked;
+  const admission = admit(
+    json,
+    {
+      source: 'webhook',
+      // Without a key, replaying this signed request must find the same job, not launch another.
+      idempotencyKey: signedRequestKey(timestampSeconds, signed),
+      correlationId: headerCorrelationId,
+      ...(keyHeader !== undefined ? { givenKey: keyHeader } : {}),
+    },
+    deps.config,
+  );
+  if (!admission.admitted) {
+    if (!dryRun) await rejectQuietly(deps, headerCorrelationId, [admission.finding], json);
+    return sendFinding(res, 400, admission.finding, headerCorrelationId, { errors: admission.issues });
+  }
+  // A plan's derived key is made for /jobs:plan, so no job can hold it: nothing to look up.
+  const options = { dryRun, freshKey: dryRun && !admission.keyGiven };
+  const outcome = await launchOrRefuse(admission.request, deps, options);
+  if ('finding' in outcome) {
+    return sendFinding(res, outcome.status, outcome.finding, admission.request.correlationId);
+  }
+  sendOutcome(res, outcome, admission.request.correlationId);
+}
+
+/** The checks before the schema, in order: media type, signature, JSON, Idempotency-Key header. */
+function checkPost(req: Request, deps: Runtime, route: PostRoute): CheckedPost | Refusal {
   // The body was bounded (size, encoding, time) by the front before anything read it.
   const raw = req.rawBody ?? Buffer.alloc(0);
   const mediaType = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    return sendProblem(
-      res,
-      problem(
-        415,
-        [
-          {
-            code: 'UNSUPPORTED_MEDIA_TYPE',
-            message: 'Send the JobRequest as Content-Type: application/json.',
-          },
-        ],
-        headerCorrelationId,
-      ),
-    );
+    const message = 'Send the JobRequest as Content-Type: application/json.';
+    return { status: 415, finding: { code: 'UNSUPPORTED_MEDIA_TYPE', message } };
   }
   const signed = { method: req.method, path: route.path, body: raw };
   const signature = checkSignature(req, signed, deps);
-  if (!signature.ok) return sendProblem(res, problem(401, [signature.reason], headerCorrelationId));
-
+  if (!signature.ok) return { status: 401, finding: signature.reason };
   const json = parseJson(raw);
   if (json === undefined) {
-    return sendProblem(
-      res,
-      problem(
-        400,
-        [{ code: 'INVALID_REQUEST', message: 'The body is not UTF-8 JSON.' }],
-        headerCorrelationId,
-      ),
-    );
+    return { status: 400, finding: { code: 'INVALID_REQUEST', message: 'The body is not UTF-8 JSON.' } };
   }
   const keyHeader = req.get('idempotency-key');
   if (keyHeader !== undefined && !IdempotencyKeySchema.safeParse(keyHeader).success) {
-    return sendProblem(
-      res,
-      problem(
-        400,
-        [
-          {
-            code: 'INVALID_REQUEST',
-            message: 'Idempotency-Key must be 1 to 256 printable ASCII characters without spaces.',
-          },
-        ],
-        headerCorrelationId,
-      ),
-    );
+    const message = 'Idempotency-Key must be 1 to 256 printable ASCII characters without spaces.';
+    return { status: 400, finding: { code: 'INVALID_REQUEST', message } };
   }
-  let request: LaunchRequest;
-  let keyGiven = keyHeader !== undefined;
-  try {
-    const parsed = parseJobRequest(json);
-    keyGiven ||= parsed.idempotencyKey !== undefined;
-    if (
-      keyHeader !== undefined &&
-      parsed.idempotencyKey !== undefined &&
-      parsed.idempotencyKey !== keyHeader
-    ) {
-      // Two different keys for one request: guessing which one the caller meant could launch twice.
-      throw new StreamgateError(
-        'INVALID_REQUEST',
-        "The Idempotency-Key header and the body's idempotencyKey differ; send one of them, or the same value in both.",
-        { kind: 'permanent' },
-      );
-    }
-    request = toLaunchRequest(parsed, {
-      source: 'webhook',
-      // Without a key, replaying this signed request must find the same job, not launch another.
-      idempotencyKey: keyHeader ?? signedRequestKey(signature.timestampSeconds, signed),
-      correlationId: headerCorrelationId,
-      defaults: jobDefaultsFor(config),
-    });
-  } catch (error) {
-    if (!isStreamgateError(error) || error.transient) throw error;
-    const issues = Array.isArray(error.details.issues) ? (error.details.issues as unknown[]) : [];
-    if (!dryRun) await rejectQuietly(deps, headerCorrelationId, [findingOf(error)], json);
-    return sendProblem(res, problem(400, [findingOf(error)], headerCorrelationId, { errors: issues }));
-  }
+  const checked = { json, signed, timestampSeconds: signature.timestampSeconds };
+  return keyHeader === undefined ? checked : { ...checked, keyHeader };
+}
 
+/**
+ * Launches (or plans) an admitted request. Batch refusing the job itself (e.g. INVALID_ARGUMENT) is
+ * permanent, so it is published as `request.rejected` and answered 400 (or 500 for a deployment
+ * reason), not 503.
+ */
+async function launchOrRefuse(
+  request: LaunchRequest,
+  deps: Runtime,
+  options: { dryRun: boolean; freshKey: boolean },
+): Promise<LaunchOutcome | Refusal> {
   const log = deps.logger.child({ correlationId: request.correlationId });
-  let outcome: LaunchOutcome;
   try {
-    // A plan's derived key is made for /jobs:plan, so no job can hold it: nothing to look up.
-    outcome = await launch(request, { ...deps, logger: log }, { dryRun, freshKey: dryRun && !keyGiven });
+    return await launch(request, { ...deps, logger: log }, options);
   } catch (error) {
     if (!isPermanent(error)) throw error;
-    // Batch refused the job itself (e.g. INVALID_ARGUMENT): permanent, so not a 503.
     const reasons = [findingOf(error)];
-    if (!dryRun) await rejectQuietly(deps, request.correlationId, reasons, request, request.idempotencyKey);
+    if (!options.dryRun) {
+      await rejectQuietly(deps, request.correlationId, reasons, request, request.idempotencyKey);
+    }
     const status = error.code === 'BATCH_INVALID_ARGUMENT' ? 400 : 500;
     if (status === 500)
       log.error('Batch refused the job for a deployment reason', { code: error.code, detail: error.message });
     else log.warn('Batch refused the job', { code: error.code, detail: error.message });
     // The answer carries the code only: gRPC details stay in the log line above.
-    return sendProblem(res, problem(status, [publicFinding(error)], request.correlationId));
+    return { status, finding: publicFinding(error) };
   }
-  sendOutcome(res, outcome, request.correlationId);
 }
 
 function sendOutcome(res: Response, outcome: LaunchOutcome, correlationId: string): void {
