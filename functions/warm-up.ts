@@ -4,13 +4,12 @@
  */
 import { readEnv } from '../shared/adapters/env.js';
 import { memoizePromise } from '../shared/adapters/memoize.js';
+import type { FunctionName } from './function-names.js';
 import type { onImagePush } from './on-image-push.js';
 import type { onJobRequest } from './on-job-request.js';
 import type { onJobStateChanged } from './on-job-state-changed.js';
 import type { WarmClient } from './runtime.js';
 import type { webhook } from './webhook.js';
-
-export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
 
 /** Each function's implementation, imported on first use and reused afterwards. */
 export const loaders = {

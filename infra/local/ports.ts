@@ -3,10 +3,10 @@
  * busy port before anything starts.
  */
 import { connect, createServer } from 'node:net';
+import { FUNCTION_NAMES, type FunctionName } from '../../functions/function-names.js';
 
-/** The four functions, in the order their ports are laid out. */
-export const FUNCTION_NAMES = ['onImagePush', 'onJobRequest', 'webhook', 'onJobStateChanged'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+// The four functions' ports are laid out in FUNCTION_NAMES order.
+export { FUNCTION_NAMES, type FunctionName };
 
 export interface StackPorts {
   functions: Record<FunctionName, number>;

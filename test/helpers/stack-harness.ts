@@ -10,6 +10,7 @@ import type { StreamgateConfigInput } from '../../shared/core/config.js';
 import type { EventType } from '../../shared/core/events.js';
 import { PUBSUB_CLOUDEVENT_TYPE } from '../../shared/core/envelopes/pubsub.js';
 import { signatureHeader } from '../../shared/core/webhook-signature.js';
+import type { FunctionName } from '../../functions/function-names.js';
 import { startStandIns, type StandIns, type StandInsOptions } from '../../infra/local/standins.js';
 
 export const PROJECT = 'demo-project';
@@ -24,7 +25,7 @@ export const EVENTS_TOPIC = `projects/${PROJECT}/topics/${TOPICS.events}`;
 export const SECRET = 'current-webhook-key-0123456789abcdef';
 export const OLD_SECRET = 'previous-webhook-key-0123456789abcdef';
 
-export type FunctionName = 'onImagePush' | 'onJobRequest' | 'onJobStateChanged' | 'webhook';
+export type { FunctionName };
 const FUNCTIONS: readonly FunctionName[] = ['onImagePush', 'onJobRequest', 'onJobStateChanged', 'webhook'];
 
 /**
