@@ -22,7 +22,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export type Sleep = (ms: number) => Promise<void>;
-export type Clock = () => number;
 export type Random = () => number;
 
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import { memoizePromise } from '../memoize.js';
-import type { Clock } from '../retry.js';
+import type { Clock } from '../../core/ports.js';
 
 /** What a `Bearer` challenge asks for. */
 export interface BearerChallenge {
@@ -121,7 +121,7 @@ export class TokenCache {
     const key = TokenCache.key(challenge);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (this.clock() >= entry.expiresAt) {
+    if (this.clock.now().getTime() >= entry.expiresAt) {
       this.entries.delete(key);
       return undefined;
     }
@@ -138,7 +138,7 @@ export class TokenCache {
     }
     const lifetimeMs = lifetimeSeconds * 1000;
     const usable = Math.max(0, lifetimeMs - Math.min(this.marginMs, lifetimeMs / 2));
-    this.entries.set(key, { token, expiresAt: this.clock() + usable });
+    this.entries.set(key, { token, expiresAt: this.clock.now().getTime() + usable });
   }
 
   delete(challenge: BearerChallenge): void {

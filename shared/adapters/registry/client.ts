@@ -5,7 +5,9 @@
  */
 import { StreamgateError } from '../../core/errors.js';
 import { MANIFEST_ACCEPT } from '../../core/media-types.js';
+import type { Clock } from '../../core/ports.js';
 import type { Logger } from '../logger.js';
+import { systemClock } from '../system-clock.js';
 import {
   type AccessTokenSource,
   type BearerChallenge,
@@ -29,7 +31,6 @@ import {
 import { DigestCache, type LruLimits, TagCache } from './manifest-cache.js';
 import { type RegistryOverrides, registryBaseUrl } from './overrides.js';
 import {
-  type Clock,
   DEFAULT_RETRY_POLICY,
   parseRetryAfter,
   type Random,
@@ -124,7 +125,7 @@ export class RegistryClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.sleep = options.sleep ?? realSleep;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.maxManifestBytes = options.maxManifestBytes ?? 4 * MIB;
     this.maxBlobBytes = options.maxBlobBytes ?? 8 * MIB;
@@ -393,7 +394,10 @@ export class RegistryClient {
         try {
           const response = await this.send({ ...request, timeoutMs: this.timeoutMs });
           if (!isRetryableStatus(response.status)) return { kind: 'done', value: { response } };
-          const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.clock());
+          const retryAfterMs = parseRetryAfter(
+            response.headers.get('retry-after'),
+            this.clock.now().getTime(),
+          );
           this.logger?.debug('registry answer will be retried', {
             url: request.url,
             status: response.status,

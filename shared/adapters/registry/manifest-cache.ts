@@ -3,7 +3,7 @@
  * LRU bounds (entry count and total bytes) push it out. Tags move, so a tag→digest answer is kept
  * only briefly.
  */
-import type { Clock } from '../retry.js';
+import type { Clock } from '../../core/ports.js';
 
 /** Bytes exactly as served, plus the Content-Type the registry gave. */
 export interface CachedContent {
@@ -74,7 +74,7 @@ export class TagCache {
   get(key: string): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (this.clock() >= entry.until) {
+    if (this.clock.now().getTime() >= entry.until) {
       this.entries.delete(key);
       return undefined;
     }
@@ -88,6 +88,6 @@ export class TagCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { digest, until: this.clock() + this.ttlMs });
+    this.entries.set(key, { digest, until: this.clock.now().getTime() + this.ttlMs });
   }
 }

@@ -35,7 +35,7 @@ describe('registry caches (requests counted at the stand-in)', () => {
     const client = new RegistryClient({
       overrides: new Map([[HOST, registry.url]]),
       accessToken: async () => undefined,
-      clock: () => now,
+      clock: { now: () => new Date(now) },
       tagTtlMs: 10_000,
     });
     const resolver = new RegistryImageResolver(client);

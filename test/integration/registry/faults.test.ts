@@ -103,7 +103,7 @@ describe('registry faults (stand-in with fault injection)', () => {
     const { sleep, waits } = recordingSleep();
     const client = clientFor(registry.url, {
       sleep,
-      clock: () => now,
+      clock: { now: () => new Date(now) },
       retry: { attempts: 3, maxRetryAfterMs: 5_000 },
     });
     expect(await client.resolveTag(repo, 'v1')).toBe(image.digest);

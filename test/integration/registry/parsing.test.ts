@@ -48,7 +48,7 @@ describe('WWW-Authenticate Bearer challenges', () => {
 describe('TokenCache', () => {
   it('keeps a token until expires_in minus the margin, per scope', () => {
     let now = 0;
-    const cache = new TokenCache(() => now, 10_000);
+    const cache = new TokenCache({ now: () => new Date(now) }, 10_000);
     const pull = { realm: 'https://r/t', service: 's', scope: 'repository:a:pull' };
     cache.set(pull, 'T', 60);
     expect(cache.get({ ...pull, scope: 'repository:b:pull' })).toBeUndefined();

@@ -156,7 +156,7 @@ describe('registry client against the stand-in with token auth (like *-docker.pk
     let now = 1_000_000;
     let accessCalls = 0;
     const client = clientFor(registry, {
-      clock: () => now,
+      clock: { now: () => new Date(now) },
       tokenMarginMs: 10_000,
       tagTtlMs: 0,
       accessToken: async () => {
