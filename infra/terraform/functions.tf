@@ -1,7 +1,7 @@
 # The four Cloud Functions (2nd gen, on var.runtime: see runtime.tf). All share one source archive;
 # the entry point picks the handler registered in functions/index.ts. The three event functions
 # have no Eventarc trigger: Pub/Sub pushes to them through the subscriptions in subscriptions.tf
-# (see the README, "Push subscriptions, not Eventarc triggers", for why).
+# (see docs/deploy.md, "Push subscriptions, not Eventarc triggers", for why).
 
 locals {
   source_storage = {

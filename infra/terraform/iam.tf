@@ -12,7 +12,7 @@
 # | onJobStateChanged | read           | -                        | publish      | -              |
 #
 # No function has any right on the notifications topic: the job service account publishes to it
-# (below), and Terraform, not a function, creates it and its subscription (README, "Service
+# (below), and Terraform, not a function, creates it and its subscription (docs/deploy.md, "Service
 # accounts and roles").
 
 locals {

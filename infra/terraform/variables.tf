@@ -324,6 +324,6 @@ variable "publish_state_changes" {
 
 variable "push_unwrapped" {
   type        = bool
-  description = "true: the push subscriptions deliver unwrapped (no_wrapper with write_metadata): the message data is the request body, the metadata and attributes are headers. The functions read both forms; see the README's \"Unwrapped push\"."
+  description = "true: the push subscriptions deliver unwrapped (no_wrapper with write_metadata): the message data is the request body, the metadata and attributes are headers. The functions read both forms; see docs/deploy.md, \"Unwrapped push\"."
   default     = false
 }

@@ -20,7 +20,7 @@ interface Expected {
 }
 
 /**
- * Where streamgate departs from expected.json, and why. Kept in step with the README ("Where we differ from expected.json").
+ * Where streamgate departs from expected.json, and why. Kept in step with docs/reason-codes.md ("Where we differ from expected.json").
  * Verdicts and reasons match everywhere; only warnings the offline view cannot see differ.
  */
 const DEPARTURES: Record<string, { extraWarnings?: string[]; missingWarnings?: string[]; why: string }> = {
