@@ -17,9 +17,9 @@ import type { ImageResolver, RepositoryFactsSource } from '../shared/core/ports.
 import type { CliIo } from './io.js';
 
 /** Per-request registry timeout of the CLI unless `--timeout` says otherwise. */
-export const DEFAULT_REGISTRY_TIMEOUT_MS = 10_000;
+const DEFAULT_REGISTRY_TIMEOUT_MS = 10_000;
 /** The longest the CLI waits for repository facts before judging without them. */
-export const FACTS_DEADLINE_MS = 2_000;
+const FACTS_DEADLINE_MS = 2_000;
 /** Registry attempts per request: fewer than the functions, whose caller (Pub/Sub) retries anyway. */
 const CLI_REGISTRY_ATTEMPTS = 3;
 
@@ -71,10 +71,17 @@ export function createLiveAdapters(io: CliIo, options: LiveAdapterOptions = {}):
     ));
   return {
     images: new RegistryImageResolver(client, { logger }),
+    // The deadline bounds the wait for an answer, not the import of the client library (~250 ms
+    // cold, seconds on a busy machine), which is done before it starts.
     repositoryFacts: {
-      facts: (reference, digest) =>
-        withDeadline(() => source().facts(reference, digest), deadline, 'unavailable', logger),
-      apiEnabled: (project) => withDeadline(() => source().apiEnabled(project), deadline, 'unknown', logger),
+      facts: async (reference, digest) => {
+        await import('@google-cloud/artifact-registry');
+        return withDeadline(() => source().facts(reference, digest), deadline, 'unavailable', logger);
+      },
+      apiEnabled: async (project) => {
+        await import('@google-cloud/service-usage');
+        return withDeadline(() => source().apiEnabled(project), deadline, 'unknown', logger);
+      },
     },
     logger,
     close: async () => {

@@ -40,7 +40,7 @@ describe('streamgate check --stack and a quiet CLI', () => {
       execFile(
         process.execPath,
         ['bin/streamgate', ...args],
-        { cwd: ROOT, env, timeout: 45_000 },
+        { cwd: ROOT, env, timeout: 120_000 },
         (error, stdout, stderr) =>
           resolve({
             code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
@@ -77,22 +77,16 @@ describe('streamgate check --stack and a quiet CLI', () => {
   });
 
   it('--stack FILE: the registry and Artifact Registry come from the file; facts are read, nothing warns', async () => {
-    // The CLI waits at most 2 s for repository facts, and a cold process on a busy machine can spend
-    // that loading the gRPC client: then the report has REPOSITORY_FACTS_UNAVAILABLE for a slow
-    // answer, not a missing endpoint. A few runs give a warm enough one; every run must pass the rest.
-    let facts: string[] = ['REPOSITORY_FACTS_UNAVAILABLE'];
-    for (let attempt = 0; attempt < 3 && facts.includes('REPOSITORY_FACTS_UNAVAILABLE'); attempt++) {
-      const before = standIns.artifactRegistry.calls.GetRepository ?? 0;
-      const run = await streamgate(['check', '--stack', stackFile, IMAGE, '--json']);
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toBe('');
-      const report = JSON.parse(run.stdout) as Report;
-      expect(report.verdict).toBe('eligible');
-      facts = report.warnings.map((w) => w.code);
-      if (!facts.includes('REPOSITORY_FACTS_UNAVAILABLE'))
-        expect(standIns.artifactRegistry.calls.GetRepository ?? 0).toBeGreaterThan(before);
-    }
-    expect(facts).not.toContain('REPOSITORY_FACTS_UNAVAILABLE');
+    // The CLI waits at most 2 s for the facts' answer; it imports the client library before that
+    // wait starts, so a cold process on a busy machine still gets the loopback stand-in's answer.
+    const before = standIns.artifactRegistry.calls.GetRepository ?? 0;
+    const run = await streamgate(['check', '--stack', stackFile, IMAGE, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.verdict).toBe('eligible');
+    expect(report.warnings.map((w) => w.code)).not.toContain('REPOSITORY_FACTS_UNAVAILABLE');
+    expect(standIns.artifactRegistry.calls.GetRepository ?? 0).toBeGreaterThan(before);
   });
 
   it('--stack=FILE after the reference works the same (the registry is found only through the file)', async () => {
