@@ -11,7 +11,7 @@ import { EXIT, UsageError, type CliIo } from './io.js';
 import { optionalStackValue, readRunningStack } from './local-stack.js';
 import { printReport } from './report.js';
 
-export const CHECK_HELP = `streamgate check — can Batch stream this image?
+const CHECK_HELP = `streamgate check — can Batch stream this image?
 
 Usage:
   streamgate check --manifest FILE [options]   judge a manifest JSON file offline

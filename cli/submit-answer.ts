@@ -8,7 +8,7 @@ import type { HttpResponse } from '../shared/adapters/registry/http.js';
 import type { CliIo } from './io.js';
 
 /** Exit statuses of `submit`: 1 is a refusal the request can fix, 2 everything else. */
-export const SUBMIT_EXIT = { ok: 0, refused: 1, failed: 2 } as const;
+const SUBMIT_EXIT = { ok: 0, refused: 1, failed: 2 } as const;
 
 const StreamingSchema = z.looseObject({
   enabled: z.boolean(),

@@ -13,7 +13,7 @@ import type { Finding } from '../shared/core/reason-codes.js';
 import { failCloudEvent, isPermanent } from './outcome.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
-export interface Invocation {
+interface Invocation {
   /** The runtime with a logger that carries this invocation's ids. */
   deps: Runtime;
   log: Logger;
@@ -93,7 +93,7 @@ async function requestBody(req: Request): Promise<Buffer | undefined> {
  * Runs one push. Returns normally (ack) for handled input, bad input included; throws
  * (redelivery) for transient failures, a misconfigured deployment and bugs.
  */
-export async function handlePubsubEvent(
+async function handlePubsubEvent(
   functionName: string,
   request: PushRequest,
   handlers: PubsubHandlers,

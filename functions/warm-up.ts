@@ -30,7 +30,7 @@ export const loaders = {
  * The Google clients each function calls. onJobStateChanged never reads the registry or
  * Artifact Registry, so it must not pay for those clients.
  */
-export const CLIENTS_BY_FUNCTION: Record<FunctionName, readonly WarmClient[]> = {
+const CLIENTS_BY_FUNCTION: Record<FunctionName, readonly WarmClient[]> = {
   onImagePush: ['repositoryFacts', 'batch', 'events'],
   onJobRequest: ['repositoryFacts', 'batch', 'events'],
   webhook: ['repositoryFacts', 'batch', 'events'],
@@ -66,7 +66,7 @@ function targetFlag(argv: readonly string[]): string | undefined {
  * Imports the served function's code, then starts its clients; never throws (failures resurface
  * on the first call). With no known target, warms all four functions and every client.
  */
-export async function warmUp(target: FunctionName | undefined = servedFunction()): Promise<void> {
+async function warmUp(target: FunctionName | undefined = servedFunction()): Promise<void> {
   try {
     const names = target ? [target] : (Object.keys(loaders) as FunctionName[]);
     await Promise.all(names.map((name) => loaders[name]()));

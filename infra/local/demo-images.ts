@@ -6,7 +6,7 @@
  */
 import { buildImage, makeLayer, Pusher, type BuiltImage } from './oci-build.js';
 
-export const DEMO_REPOSITORY = 'demo-project/apps/hello';
+const DEMO_REPOSITORY = 'demo-project/apps/hello';
 
 export interface DemoImage {
   /** Short name used in the demo's summary lines. */

@@ -10,14 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostMessage } from './function-host.js';
 import { answersOn, PortBusyError, type FunctionName } from './ports.js';
 
-/** CloudEvent functions take Pub/Sub pushes; `webhook` is plain HTTP. */
-export const SIGNATURE_TYPES: Record<FunctionName, 'http' | 'cloudevent'> = {
-  onImagePush: 'cloudevent',
-  onJobRequest: 'cloudevent',
-  webhook: 'http',
-  onJobStateChanged: 'cloudevent',
-};
-
 export interface FunctionProcessOptions {
   name: FunctionName;
   /** 0 lets the child pick a free port. */
@@ -47,7 +39,7 @@ export interface FunctionProcess {
  * How to start a function host: compiled JS from dist/ when this file itself runs compiled,
  * otherwise the TypeScript sources through tsx.
  */
-export function hostCommand(root: string): { args: string[]; source: string } {
+function hostCommand(root: string): { args: string[]; source: string } {
   const here = fileURLToPath(import.meta.url);
   const compiled = here.endsWith('.js');
   const host = join(dirname(here), compiled ? 'function-host.js' : 'function-host.ts');

@@ -46,7 +46,7 @@ export function portsFromBase(base: number): StackPorts {
 }
 
 /** Every fixed (non-zero) port with the service that wants it. */
-export function fixedPorts(ports: StackPorts): Array<{ service: string; port: number }> {
+function fixedPorts(ports: StackPorts): Array<{ service: string; port: number }> {
   const all = [
     ...FUNCTION_NAMES.map((name) => ({ service: name, port: ports.functions[name] })),
     { service: 'registry', port: ports.registry },
@@ -72,7 +72,7 @@ export class PortBusyError extends Error {
 }
 
 /** Resolves true when 127.0.0.1:port can be bound right now. */
-export function isPortFree(port: number): Promise<boolean> {
+function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));

@@ -11,7 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
  * enums as their names, unset scalars filled with defaults and a virtual field naming each set
  * oneof. Handlers rely on these choices, so they live in one place.
  */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
   longs: String,
   enums: String,
@@ -22,7 +22,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 const require = createRequire(import.meta.url);
 
 /** `build/protos` of an installed client package, found the way Node finds the package itself. */
-export function packageProtosDir(packageName: string): string {
+function packageProtosDir(packageName: string): string {
   return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), 'build', 'protos');
 }
 
@@ -31,7 +31,7 @@ export function packageProtosDir(packageName: string): string {
  * was built against. google-gax's exports map hides package.json, so step up from its entry point
  * (build/src/index.js).
  */
-export function gaxProtosDir(packageName: string): string {
+function gaxProtosDir(packageName: string): string {
   const fromPackage = createRequire(require.resolve(`${packageName}/package.json`));
   return path.resolve(path.dirname(fromPackage.resolve('google-gax')), '..', 'protos');
 }

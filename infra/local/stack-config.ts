@@ -36,7 +36,7 @@ export function stackPaths(stateDir: string) {
  * The sample config `npm start` runs with: one rule (`apps`) that launches a job for every image
  * pushed under `us-central1-docker.pkg.dev/demo-project/apps/`, streaming when the image allows.
  */
-export function sampleConfig(): StreamgateConfigInput {
+function sampleConfig(): StreamgateConfigInput {
   return {
     project: LOCAL_PROJECT,
     topics: { ...LOCAL_TOPICS },

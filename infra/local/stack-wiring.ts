@@ -8,16 +8,16 @@ import { EVENTS_TAIL_SUBSCRIPTION, LOCAL_TOPICS } from './stack-config.js';
 import type { FunctionName } from './ports.js';
 
 /** The CloudEvent functions and the topic each one is pushed from (Terraform's `event_functions`). */
-export const PUSH_ROUTES = [
+const PUSH_ROUTES = [
   { key: 'image-push', target: 'onImagePush', topic: LOCAL_TOPICS.gcr },
   { key: 'job-request', target: 'onJobRequest', topic: LOCAL_TOPICS.requests },
   { key: 'job-state', target: 'onJobStateChanged', topic: LOCAL_TOPICS.notifications },
 ] as const satisfies ReadonlyArray<{ key: string; target: FunctionName; topic: string }>;
 
 const PREFIX = 'streamgate';
-export const MAX_DELIVERY_ATTEMPTS = 5;
+const MAX_DELIVERY_ATTEMPTS = 5;
 
-export const deadLetterTopicOf = (key: string): string => `${PREFIX}-${key}-dead-letter`;
+const deadLetterTopicOf = (key: string): string => `${PREFIX}-${key}-dead-letter`;
 export const pushSubscriptionOf = (key: string): string => `${PREFIX}-${key}-push`;
 
 export interface WiringInput {

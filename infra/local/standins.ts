@@ -198,11 +198,7 @@ export async function startStandIns(options: StandInsOptions = {}): Promise<Stan
  * @example
  *   await createTopics('127.0.0.1:8085', 'demo-project', ['gcr', 'streamgate-events']);
  */
-export async function createTopics(
-  address: string,
-  project: string,
-  names: readonly string[],
-): Promise<void> {
+async function createTopics(address: string, project: string, names: readonly string[]): Promise<void> {
   const Publisher = grpc.makeGenericClientConstructor(loadPubSubServices().publisher, 'Publisher');
   const client = new Publisher(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     CreateTopic: (
@@ -226,8 +222,7 @@ export async function createTopics(
 }
 
 /** The Artifact Registry notification JSON (the `gcr` topic's message data). */
-export type ArtifactRegistryNotification =
-  { action: 'INSERT'; digest: string; tag?: string } | DeleteNotification;
+type ArtifactRegistryNotification = { action: 'INSERT'; digest: string; tag?: string } | DeleteNotification;
 
 interface AnnounceInput {
   notice: PushNotice;

@@ -65,5 +65,3 @@ export function createEventPublisher(options: EventPublisherOptions) {
     },
   } satisfies EventSink & { warmUp(): Promise<unknown>; close(): Promise<void> };
 }
-
-export type EventPublisher = ReturnType<typeof createEventPublisher>;

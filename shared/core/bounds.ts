@@ -5,7 +5,7 @@
  */
 
 /** Longest manifest or registry string quoted in a reason or warning message. */
-export const QUOTE_LENGTH = 128;
+const QUOTE_LENGTH = 128;
 
 /**
  * The first `max` UTF-16 units of `text`, without splitting a surrogate pair. A prefix, not an

@@ -8,7 +8,7 @@ import { formatIssues } from './issues.js';
  * Pub/Sub binding: each attribute as `ce-<name>`, the data as the message body).
  */
 
-export const JSON_CONTENT_TYPE = 'application/json';
+const JSON_CONTENT_TYPE = 'application/json';
 
 export interface StreamgateEvent<T extends EventType = EventType> {
   specversion: '1.0';
@@ -87,9 +87,6 @@ export function toPubsubMessage(event: StreamgateEvent): PubsubEventMessage {
   if (event.subject !== undefined) attributes['ce-subject'] = event.subject;
   return { data: JSON.stringify(event.data), attributes };
 }
-
-/** Alias kept for docs/contracts.md. */
-export const toBinaryPubsubMessage = toPubsubMessage;
 
 const AttributesSchema = z.looseObject({
   'ce-specversion': z.literal('1.0'),

@@ -21,7 +21,7 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const TOPIC_ID = /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/;
 const TOPIC_PATH = /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/;
 
-export const TopicSchema = z
+const TopicSchema = z
   .string()
   .refine((text) => TOPIC_ID.test(text) || TOPIC_PATH.test(text), {
     message: 'must be a topic id ("streamgate-events") or "projects/P/topics/T"',
@@ -29,7 +29,7 @@ export const TopicSchema = z
   .meta({ anyOf: [{ pattern: TOPIC_ID.source }, { pattern: TOPIC_PATH.source }] })
   .describe('A topic id in the config project, or a full "projects/P/topics/T" name.');
 
-export const RuleSchema = z.strictObject({
+const RuleSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and "-", starting with a letter')

@@ -20,7 +20,6 @@ export type {
   RepositoryFactsAnswer,
   RepositoryFactsNotConfigured,
 } from './eligibility-rules/request-rules.js';
-export { STREAMING_CONTAINER_FIELDS } from './eligibility-rules/request-rules.js';
 
 export type Verdict = 'eligible' | 'ineligible' | 'needs-resolution';
 

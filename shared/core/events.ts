@@ -33,7 +33,7 @@ export const TERMINAL_JOB_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const
 export type TerminalJobState = (typeof TERMINAL_JOB_STATES)[number];
 
 /** Batch TaskStatus.State values. */
-export const TASK_STATES = [
+const TASK_STATES = [
   'STATE_UNSPECIFIED',
   'PENDING',
   'ASSIGNED',
@@ -46,7 +46,7 @@ export const TASK_STATES = [
 const JOB_NAME_PATTERN = /^projects\/[^/]+\/locations\/[a-z0-9-]+\/jobs\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
-export const FindingSchema = z.strictObject({
+const FindingSchema = z.strictObject({
   code: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]*$/)
@@ -59,7 +59,7 @@ const JobUidSchema = z.string().min(1).max(256);
 const RegionSchema = z.string().min(1).max(LIMITS.regionLength);
 const CorrelationSchema = z.string().max(LIMITS.correlationIdLength);
 
-export const StreamingDecisionSchema = z.strictObject({
+const StreamingDecisionSchema = z.strictObject({
   enabled: z.boolean().describe('Whether the job was created with enableImageStreaming.'),
   mode: z.enum(STREAMING_MODES),
   verdict: z.enum(['eligible', 'ineligible', 'needs-resolution']),
@@ -171,7 +171,7 @@ export const JobCompletedDataSchema = z
   .describe('A streamgate job reached a terminal state.');
 export type JobCompletedData = z.infer<typeof JobCompletedDataSchema>;
 
-export const JobStateChangedDataSchema = z
+const JobStateChangedDataSchema = z
   .strictObject({
     jobName: JobNameSchema,
     jobUid: JobUidSchema,
@@ -181,7 +181,6 @@ export const JobStateChangedDataSchema = z
     correlationId: CorrelationSchema.optional(),
   })
   .describe('A streamgate job changed state (published only with events.stateChanged).');
-export type JobStateChangedData = z.infer<typeof JobStateChangedDataSchema>;
 
 /** Data schema per event type. */
 export const EVENT_DATA_SCHEMAS = {

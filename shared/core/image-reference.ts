@@ -5,7 +5,7 @@ import { ImageReferenceError } from './errors.js';
  * distribution/reference, and classified by where the registry keeps the image.
  */
 
-export type RegistryInfo =
+type RegistryInfo =
   | { kind: 'artifact-registry'; location: string; project: string; repository: string; image: string }
   | { kind: 'gcr'; location: 'us' | 'europe' | 'asia'; project: string; repository: string; image: string }
   | { kind: 'other' };

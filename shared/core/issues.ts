@@ -11,7 +11,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 /** `['rules', 0, 'name']` -> `rules[0].name`; the empty path is `(root)`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   let out = '';
   for (const part of path) {

@@ -12,7 +12,7 @@ import type { LaunchRequest } from './request.js';
  */
 
 /** Batch's Runnable.Container; `options`/`blockExternalNetwork` only appear without streaming. */
-export interface BatchContainer {
+interface BatchContainer {
   imageUri: string;
   commands: string[];
   entrypoint?: string;
@@ -23,7 +23,7 @@ export interface BatchContainer {
 }
 
 /** The subset of google.cloud.batch.v1.Job that streamgate sets. */
-export interface BatchJob {
+interface BatchJob {
   taskGroups: Array<{
     taskCount: number;
     parallelism: number;

@@ -11,9 +11,13 @@ export const LABEL_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 /** GCP label values: up to 63 of `[a-z0-9_-]` (empty allowed). */
 export const LABEL_VALUE_PATTERN = /^[a-z0-9_-]{0,63}$/;
 /** Prefixes a request may not use: `goog-`/`google-` belong to Google, `streamgate-` to us. */
-export const RESERVED_LABEL_PREFIXES = ['goog-', 'google-', 'streamgate-'] as const;
+const RESERVED_LABEL_PREFIXES = ['goog-', 'google-', 'streamgate-'] as const;
+/** User label keys: GCP syntax, minus the prefixes reserved for Google and streamgate. */
+export const USER_LABEL_KEY_PATTERN = new RegExp(
+  `^(?!${RESERVED_LABEL_PREFIXES.join('|')})${LABEL_KEY_PATTERN.source.slice(1)}`,
+);
 
-export const STREAMGATE_LABEL = {
+const STREAMGATE_LABEL = {
   key: 'streamgate-key',
   source: 'streamgate-source',
   correlation: 'streamgate-correlation',
@@ -60,18 +64,13 @@ export function keyHash(text: string, length = 20): string {
   return base32Lower(createHash('sha256').update(text, 'utf8').digest()).slice(0, length);
 }
 
-/** True when `key` is a syntactically valid, non-reserved user label key. */
-export function isUserLabelKey(key: string): boolean {
-  return LABEL_KEY_PATTERN.test(key) && !RESERVED_LABEL_PREFIXES.some((p) => key.startsWith(p));
-}
-
 /**
  * Turns any text into a valid label value: lowercased, other characters become `_`. Values
  * longer than 63 are cut and end in a hash of the whole text, so distinct ids stay distinct.
  *
  * @example toLabelValue('Build #42/Main') // 'build__42_main'
  */
-export function toLabelValue(text: string): string {
+function toLabelValue(text: string): string {
   const safe = text.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
   if (safe.length <= MAX_LABEL_VALUE) return safe;
   return `${safe.slice(0, MAX_LABEL_VALUE - 13)}-${keyHash(text, 12)}`;

@@ -51,11 +51,11 @@ export const BATCH_REGIONS: readonly string[] = Object.freeze([
 ]);
 
 /** A multi-region: the regions it contains (by name prefix) and where jobs go when none is asked for. */
-export interface MultiRegion {
+interface MultiRegion {
   regionPrefixes: string[];
   defaultRegion: string;
 }
-export type MultiRegionTable = Record<string, MultiRegion>;
+type MultiRegionTable = Record<string, MultiRegion>;
 export interface LocationSettings {
   batchRegions: readonly string[];
   multiRegions: MultiRegionTable;

@@ -8,11 +8,11 @@ import { z } from 'zod';
  */
 
 /** OCI digest grammar: algorithm ":" encoded. */
-export const DIGEST_PATTERN = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const DIGEST_PATTERN = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
-export const DigestSchema = z.string().regex(DIGEST_PATTERN, 'not a valid digest (algorithm:hex)');
+const DigestSchema = z.string().regex(DIGEST_PATTERN, 'not a valid digest (algorithm:hex)');
 
-export const DescriptorPlatformSchema = z.looseObject({
+const DescriptorPlatformSchema = z.looseObject({
   architecture: z.string(),
   os: z.string(),
   'os.version': z.string().optional(),
@@ -21,7 +21,7 @@ export const DescriptorPlatformSchema = z.looseObject({
   features: z.array(z.string()).optional(),
 });
 
-export const DescriptorSchema = z.looseObject({
+const DescriptorSchema = z.looseObject({
   mediaType: z.string().optional(),
   digest: DigestSchema,
   size: z.number().int().nonnegative(),
@@ -31,7 +31,6 @@ export const DescriptorSchema = z.looseObject({
   artifactType: z.string().optional(),
   data: z.string().optional(),
 });
-export type Descriptor = z.infer<typeof DescriptorSchema>;
 
 /** A descriptor read leniently (only a string digest is required), so broken manifests can still be judged. */
 export const LooseDescriptorSchema = z.looseObject({
@@ -89,4 +88,3 @@ export const ImageConfigSchema = z.looseObject({
     .optional(),
   history: z.array(z.looseObject({ empty_layer: z.boolean().optional() })).optional(),
 });
-export type ImageConfig = z.infer<typeof ImageConfigSchema>;

@@ -16,10 +16,8 @@ export interface FetchedManifest {
   contentType?: string;
 }
 
-export type ManifestKind = 'schema1' | 'image' | 'index' | 'unknown' | 'malformed';
-
 /** Where the media type came from: the document, the HTTP header, or the document's shape. */
-export type MediaTypeSource = 'declared' | 'content-type' | 'inferred';
+type MediaTypeSource = 'declared' | 'content-type' | 'inferred';
 
 interface ClassifiedBase {
   /** The media type the manifest has (declared or inferred). */
@@ -29,7 +27,7 @@ interface ClassifiedBase {
   problems: string[];
 }
 
-export interface Schema1Classified extends ClassifiedBase {
+interface Schema1Classified extends ClassifiedBase {
   kind: 'schema1';
   signed: boolean;
   /** fsLayers blobSums (top layer first, as schema 1 lists them). */
@@ -50,11 +48,11 @@ export interface IndexClassified extends ClassifiedBase {
   entries: LooseDescriptor[];
   hasSubject: boolean;
 }
-export interface UnknownClassified extends ClassifiedBase {
+interface UnknownClassified extends ClassifiedBase {
   kind: 'unknown';
   layers: LooseDescriptor[];
 }
-export interface MalformedClassified extends ClassifiedBase {
+interface MalformedClassified extends ClassifiedBase {
   kind: 'malformed';
 }
 export type ClassifiedManifest =
@@ -180,13 +178,13 @@ function optionalString<K extends string>(key: K, value: unknown): Partial<Recor
 }
 
 /** zod issues as short sentences naming the JSON path. */
-export function describeIssues(error: z.ZodError): string[] {
+function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length === 0 ? 'the document' : `\`${issue.path.join('.')}\``;
     return `${where}: ${issue.message}`;
   });
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { LABEL_VALUE_PATTERN } from './labels.js';
+import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';
 import { LIMITS } from './limits.js';
-import { ENV_NAME_PATTERN, MACHINE_TYPE_PATTERN, REGION_PATTERN, USER_LABEL_KEY_PATTERN } from './request.js';
+import { ENV_NAME_PATTERN, MACHINE_TYPE_PATTERN, REGION_PATTERN } from './request.js';
 
 /**
  * What a `request.rejected` event may say about the request: enough to recognise it, nothing

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StreamgateError } from './errors.js';
 import { formatIssues } from './issues.js';
-import { LABEL_VALUE_PATTERN } from './labels.js';
+import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';
 import { LIMITS } from './limits.js';
 import { checkRequestPlatform } from './machine-families.js';
 
@@ -23,8 +23,8 @@ export const StreamingModeSchema = z
     'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream.',
   );
 
-export const PROVISIONING_MODELS = ['STANDARD', 'SPOT'] as const;
-export type ProvisioningModel = (typeof PROVISIONING_MODELS)[number];
+const PROVISIONING_MODELS = ['STANDARD', 'SPOT'] as const;
+type ProvisioningModel = (typeof PROVISIONING_MODELS)[number];
 
 export const LAUNCH_SOURCES = ['push', 'pubsub', 'webhook'] as const;
 export type LaunchSource = (typeof LAUNCH_SOURCES)[number];
@@ -32,13 +32,11 @@ export type LaunchSource = (typeof LAUNCH_SOURCES)[number];
 /** Printable ASCII without spaces: safe in headers, logs and attributes. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** User label keys: GCP syntax, minus the prefixes reserved for Google and streamgate. */
-export const USER_LABEL_KEY_PATTERN = /^(?!goog-|google-|streamgate-)[a-z][a-z0-9_-]{0,62}$/;
 export const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]{1,2}$/;
 export const MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const DURATION_PATTERN = /^[1-9][0-9]{0,7}s$/;
 
-export const ImageStringSchema = z
+const ImageStringSchema = z
   .string()
   .min(1)
   .max(LIMITS.imageLength)
@@ -59,7 +57,7 @@ export const CorrelationIdSchema = z
   .max(LIMITS.correlationIdLength)
   .regex(TOKEN_PATTERN, 'must be printable ASCII without spaces');
 
-export const ContainerSchema = z
+const ContainerSchema = z
   .strictObject({
     commands: z
       .array(z.string().max(LIMITS.commandLength))
@@ -80,9 +78,9 @@ export const ContainerSchema = z
     blockExternalNetwork: z.boolean().optional().describe('Ignored by Batch when Image streaming is on.'),
   })
   .describe('Container fields of the job runnable. imageUri comes from `image`.');
-export type ContainerFields = z.infer<typeof ContainerSchema>;
+type ContainerFields = z.infer<typeof ContainerSchema>;
 
-export const EnvironmentSchema = z
+const EnvironmentSchema = z
   .record(
     z.string().min(1).max(LIMITS.environmentNameLength).regex(ENV_NAME_PATTERN),
     z.string().max(LIMITS.environmentValueLength),
@@ -93,7 +91,7 @@ export const EnvironmentSchema = z
   .meta({ maxProperties: LIMITS.environmentVariableCount })
   .describe('Environment variables of every task (values are never logged or put in events).');
 
-export const UserLabelsSchema = z
+const UserLabelsSchema = z
   .record(z.string().regex(USER_LABEL_KEY_PATTERN), z.string().regex(LABEL_VALUE_PATTERN))
   .refine((labels) => Object.keys(labels).length <= LIMITS.userLabelCount, {
     message: `at most ${LIMITS.userLabelCount} labels`,
@@ -102,9 +100,9 @@ export const UserLabelsSchema = z
   .describe('GCP labels for the job; keys starting with goog-, google- or streamgate- are reserved.');
 
 export const RegionSchema = z.string().max(LIMITS.regionLength).regex(REGION_PATTERN);
-export const MachineTypeSchema = z.string().max(LIMITS.machineTypeLength).regex(MACHINE_TYPE_PATTERN);
+const MachineTypeSchema = z.string().max(LIMITS.machineTypeLength).regex(MACHINE_TYPE_PATTERN);
 
-export const PlatformStringSchema = z
+const PlatformStringSchema = z
   .string()
   .max(64)
   .regex(/^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9.]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64')
@@ -112,7 +110,7 @@ export const PlatformStringSchema = z
     "Platform the job runs, os/arch[/variant] (e.g. linux/arm64); every image is judged against it. Must agree with machineType (Arm families run linux/arm64, the rest linux/amd64); arm64 needs an Arm machineType. Default: the machine type's platform, else config platform.",
   );
 
-export const MaxRunDurationSchema = z
+const MaxRunDurationSchema = z
   .union([
     z
       .string()
@@ -125,7 +123,7 @@ export const MaxRunDurationSchema = z
   .describe('Maximum run time of each task: "3600s" or a number of seconds.');
 
 /** Every field a rule template may set: a JobRequest minus image, ids and streaming mode. */
-export const jobTemplateShape = {
+const jobTemplateShape = {
   region: RegionSchema.optional().describe('Job region; must agree with the image location.'),
   container: ContainerSchema.optional(),
   environment: EnvironmentSchema.optional(),
@@ -141,7 +139,6 @@ export const jobTemplateShape = {
 };
 
 export const JobTemplateSchema = z.strictObject(jobTemplateShape);
-export type JobTemplate = z.infer<typeof JobTemplateSchema>;
 
 export const JobRequestV1Schema = z
   .strictObject({
@@ -297,7 +294,7 @@ export function toLaunchRequest(request: JobRequestV1, options: ToLaunchRequestO
 }
 
 /** `"3600s"` or `3600` -> 3600. */
-export function durationSeconds(value: string | number): number {
+function durationSeconds(value: string | number): number {
   return typeof value === 'number' ? value : Number.parseInt(value, 10);
 }
 

@@ -9,7 +9,7 @@ import type { Finding } from './reason-codes.js';
  * accepted. `v1=` (body only) is refused with SIGNATURE_SCHEME_OUTDATED.
  */
 
-export type SignatureCode =
+type SignatureCode =
   'SIGNATURE_MISSING' | 'SIGNATURE_INVALID' | 'SIGNATURE_STALE' | 'SIGNATURE_SCHEME_OUTDATED';
 export type SignatureCheck =
   { ok: true; timestampSeconds: number } | { ok: false; reason: Finding<SignatureCode> };
@@ -37,7 +37,7 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const MAX_HEADER_CHARS = 1024;
 
 /** How to sign, for the messages of signature refusals. */
-export const HOW_TO_SIGN_V2 =
+const HOW_TO_SIGN_V2 =
   'Sign with X-Streamgate-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256 of "<t>.<METHOD>.<path>.<raw body>">, where path is /jobs, /jobs:plan or /jobs/<id> and a GET has an empty body.';
 
 /**

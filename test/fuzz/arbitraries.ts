@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS_DIR = path.resolve(REPO_ROOT, 'test/fixtures/corpus');
+const CORPUS_DIR = path.resolve(REPO_ROOT, 'test/fixtures/corpus');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -46,7 +46,7 @@ export function corpusEvents(): CorpusFile[] {
 // Junk values
 
 /** Numbers that break naive code: huge, tiny, negative zero, unsafe integers, floats. */
-export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
+const nastyNumber: fc.Arbitrary<number> = fc.oneof(
   fc.constantFrom(
     0,
     -0,
@@ -100,7 +100,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Deeply nested arrays/objects (beyond what recursive code may expect). */
-export const deepNesting: fc.Arbitrary<Json> = fc
+const deepNesting: fc.Arbitrary<Json> = fc
   .tuple(fc.integer({ min: 20, max: 200 }), fc.boolean())
   .map(([depth, objects]) => {
     let value: Json = 'bottom';
@@ -123,7 +123,7 @@ export const junkJson: fc.Arbitrary<Json> = fc.oneof(
 type PathKey = string | number;
 
 /** Every path inside a JSON value (root included), in a stable order. */
-export function jsonPaths(value: Json, prefix: PathKey[] = [], out: PathKey[][] = []): PathKey[][] {
+function jsonPaths(value: Json, prefix: PathKey[] = [], out: PathKey[][] = []): PathKey[][] {
   out.push(prefix);
   if (Array.isArray(value)) value.forEach((v, i) => jsonPaths(v, [...prefix, i], out));
   else if (value !== null && typeof value === 'object')
@@ -142,7 +142,7 @@ function getAt(root: Json, at: PathKey[]): Json {
   return node;
 }
 
-export type Mutation =
+type Mutation =
   | { op: 'replace'; pick: number; value: Json }
   | { op: 'delete'; pick: number }
   | { op: 'add'; pick: number; key: string; value: Json }
@@ -151,7 +151,7 @@ export type Mutation =
   | { op: 'stringify'; pick: number }
   | { op: 'retype'; pick: number };
 
-export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({ op: fc.constant('replace' as const), pick: fc.nat(), value: junkJson }),
@@ -182,7 +182,7 @@ function retype(value: Json): Json {
 }
 
 /** Applies one mutation to a copy of `value` and returns the copy. Pure and deterministic. */
-export function applyMutation(value: Json, mutation: Mutation): Json {
+function applyMutation(value: Json, mutation: Mutation): Json {
   const root = structuredClone(value);
   const paths = jsonPaths(root);
   const at = paths[mutation.pick % paths.length] ?? [];
@@ -315,9 +315,9 @@ export function validJobRequest(image: fc.Arbitrary<string> = fc.constant(REQUES
  * A change that makes ANY JobRequest invalid, whatever else it holds: each breaks a rule of the
  * strict schema (unknown field, wrong version, wrong type, out-of-range number, bad syntax).
  */
-export type Breakage = { field: string; value: Json | undefined };
+type Breakage = { field: string; value: Json | undefined };
 
-export const breakage: fc.Arbitrary<Breakage> = fc.oneof(
+const breakage: fc.Arbitrary<Breakage> = fc.oneof(
   fc
     .record({ field: fc.constant('apiVersion'), value: fc.oneof(nastyString, nastyNumber) })
     .filter((b) => b.value !== 'streamgate/v1'),
@@ -395,7 +395,7 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 /** Applies a breakage: `undefined` removes the field (for required ones). */
-export function breakRequest(request: Record<string, Json>, broken: Breakage): Record<string, Json> {
+function breakRequest(request: Record<string, Json>, broken: Breakage): Record<string, Json> {
   const copy = structuredClone(request);
   if (broken.value === undefined) delete copy[broken.field];
   else defineOwn(copy, broken.field, broken.value);
@@ -415,7 +415,7 @@ export interface NotificationParts {
   text: string;
 }
 
-export const JOB_STATES = [
+const JOB_STATES = [
   'QUEUED',
   'SCHEDULED',
   'RUNNING',

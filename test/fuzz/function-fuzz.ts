@@ -98,7 +98,7 @@ export function expectNoServerError(observation: Observation): void {
 }
 
 /** 500s that functions-framework produced before any streamgate code ran (see below). */
-export const frameworkCrashes = { count: 0 };
+const frameworkCrashes = { count: 0 };
 
 /**
  * For garbage posted to a CloudEvent function: below 500, except where functions-framework 5.0.5

@@ -9,13 +9,13 @@ import type { Parameters as FcParameters } from 'fast-check';
  *
  * Test files read the environment here, never in `shared/`.
  */
-export const FUZZ_SCALE = positiveNumber(process.env.STREAMGATE_FUZZ_SCALE, 1);
+const FUZZ_SCALE = positiveNumber(process.env.STREAMGATE_FUZZ_SCALE, 1);
 
 /** At least this many cases per entry point in `npm test` (the brief's floor). */
-export const BASE_RUNS = 2_000;
+const BASE_RUNS = 2_000;
 
 /** `base * STREAMGATE_FUZZ_SCALE`, rounded, at least 1. */
-export function numRuns(base: number = BASE_RUNS): number {
+function numRuns(base: number = BASE_RUNS): number {
   return Math.max(1, Math.round(base * FUZZ_SCALE));
 }
 

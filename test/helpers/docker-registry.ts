@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-export const DOCKER_REGISTRY_BINARY =
-  process.env.STREAMGATE_DOCKER_REGISTRY_BIN ?? '/usr/bin/docker-registry';
+const DOCKER_REGISTRY_BINARY = process.env.STREAMGATE_DOCKER_REGISTRY_BIN ?? '/usr/bin/docker-registry';
 
-export function dockerRegistryAvailable(): boolean {
+function dockerRegistryAvailable(): boolean {
   return existsSync(DOCKER_REGISTRY_BINARY);
 }
 

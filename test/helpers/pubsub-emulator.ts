@@ -89,7 +89,7 @@ export function findPubSubEmulator(): EmulatorLauncher | undefined {
 }
 
 /** A free TCP port on 127.0.0.1 (the emulator cannot be told to pick one itself). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

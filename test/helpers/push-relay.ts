@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface RelayedPush {
+interface RelayedPush {
   fn: string;
   path: string;
   /** The headers the Pub/Sub server sent (before the relay added any). */

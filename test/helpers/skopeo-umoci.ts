@@ -21,16 +21,16 @@ function findBinary(name: string): string {
   return `/usr/bin/${name}`;
 }
 
-export const SKOPEO_BINARY = findBinary('skopeo');
-export const UMOCI_BINARY = findBinary('umoci');
+const SKOPEO_BINARY = findBinary('skopeo');
+const UMOCI_BINARY = findBinary('umoci');
 
 /** Which of the two tools are installed. */
-export function skopeoUmociMissing(): string[] {
+function skopeoUmociMissing(): string[] {
   return [SKOPEO_BINARY, UMOCI_BINARY].filter((binary) => !existsSync(binary));
 }
 
 /** A tool's failed run: its arguments, exit code and output, for the test's failure message. */
-export class ToolFailed extends Error {
+class ToolFailed extends Error {
   constructor(
     readonly binary: string,
     readonly args: readonly string[],
@@ -42,7 +42,7 @@ export class ToolFailed extends Error {
 }
 
 /** Runs a binary with a bound on time; rejects with `ToolFailed` on a non-zero exit. */
-export function runTool(
+function runTool(
   binary: string,
   args: readonly string[],
   options: { timeoutMs?: number; env?: Record<string, string> } = {},
@@ -81,10 +81,7 @@ function creds(flag: '--creds' | '--dest-creds', auth: SkopeoAuth | undefined): 
  * @example
  *   await skopeo(['list-tags', '--tls-verify=false', '--no-creds', 'docker://127.0.0.1:5000/p/r/app']);
  */
-export function skopeo(
-  args: readonly string[],
-  timeoutMs?: number,
-): Promise<{ stdout: string; stderr: string }> {
+function skopeo(args: readonly string[], timeoutMs?: number): Promise<{ stdout: string; stderr: string }> {
   return runTool(SKOPEO_BINARY, ['--insecure-policy', ...args], {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     env: { REGISTRY_AUTH_FILE: join(tmpdir(), 'streamgate-skopeo-no-auth.json') },

@@ -58,7 +58,7 @@ export function testConfig(): StreamgateConfigInput {
 /** How a Pub/Sub message reaches a CloudEvent function. */
 export type Delivery = 'structured' | 'binary' | 'push';
 
-export interface PubsubDelivery {
+interface PubsubDelivery {
   data: Buffer | string;
   attributes?: Record<string, string>;
   messageId: string;
@@ -85,7 +85,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export interface WebhookOptions {
+interface WebhookOptions {
   secret?: string | null;
   /** Signature timestamp in unix seconds (default now). */
   timestamp?: number;

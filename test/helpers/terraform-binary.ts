@@ -12,7 +12,7 @@ import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
 
 /** `STREAMGATE_TERRAFORM_BIN`, else `terraform` on PATH, else undefined. */
-export function findTerraform(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findTerraform(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.STREAMGATE_TERRAFORM_BIN)
     return existsSync(env.STREAMGATE_TERRAFORM_BIN) ? env.STREAMGATE_TERRAFORM_BIN : undefined;
   return (env.PATH ?? '')

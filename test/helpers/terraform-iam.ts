@@ -54,7 +54,7 @@ export function grantsOf(module: TerraformModule): Grant[] {
 const ACCOUNT_REFERENCE = /google_service_account\.[A-Za-z0-9_-]+(?:\["[^"]*"\]|\[\d+\])?(?=\.)/;
 
 /** `google_service_account.function["webhook"]` from `${google_service_account.function["webhook"].email}`. */
-export function accountReferenceIn(text: string): string | undefined {
+function accountReferenceIn(text: string): string | undefined {
   return ACCOUNT_REFERENCE.exec(text)?.[0];
 }
 

@@ -1,6 +1,6 @@
 /** What the Artifact Registry / Service Usage stand-in stores, in the API's own vocabulary. */
 
-export type RepositoryFormat =
+type RepositoryFormat =
   | 'FORMAT_UNSPECIFIED'
   | 'DOCKER'
   | 'MAVEN'
@@ -13,8 +13,7 @@ export type RepositoryFormat =
   | 'GENERIC'
   | 'RUBY';
 
-export type RepositoryMode =
-  'MODE_UNSPECIFIED' | 'STANDARD_REPOSITORY' | 'VIRTUAL_REPOSITORY' | 'REMOTE_REPOSITORY';
+type RepositoryMode = 'MODE_UNSPECIFIED' | 'STANDARD_REPOSITORY' | 'VIRTUAL_REPOSITORY' | 'REMOTE_REPOSITORY';
 
 /** A `google.devtools.artifactregistry.v1.Repository`, reduced to what matters here. */
 export interface StandInRepository {

@@ -19,8 +19,6 @@ import {
 } from './model.js';
 import { loadStandInServices } from './protos.js';
 
-export type { StandInDockerImage, StandInRepository, StandInServiceState, ServiceState } from './model.js';
-
 /** Enabled in every project unless `setServiceState` says otherwise. */
 const DEFAULT_ENABLED_SERVICES = new Set(['containerfilesystem.googleapis.com']);
 const MAX_PAGE_SIZE = 1000;

@@ -14,7 +14,7 @@ export const BATCH_RPCS = [
 export type BatchRpc = (typeof BATCH_RPCS)[number];
 
 /** gRPC codes a fault can answer with. */
-export const FAULT_CODES = [
+const FAULT_CODES = [
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
   'RESOURCE_EXHAUSTED',
@@ -49,7 +49,7 @@ export type ErrorRates = z.infer<typeof ErrorRatesSchema>;
  *     errorTiming: { UNAVAILABLE: 'after', DEADLINE_EXCEEDED: 'after' },
  *     latencyMs: { min: 5, max: 20 }, spikeRate: 0.01, spikeMs: 500, seed: 42 }
  */
-export const BatchFaultsSchema = z.strictObject({
+const BatchFaultsSchema = z.strictObject({
   createJob: ErrorRatesSchema.optional(),
   getJob: ErrorRatesSchema.optional(),
   listJobs: ErrorRatesSchema.optional(),

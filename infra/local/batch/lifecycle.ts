@@ -4,7 +4,7 @@ import { isTerminal, toDuration, toTimestamp } from './wire.js';
 import type { JobState, StatusEvent, Task, TaskState } from './wire.js';
 
 /** One task's state change, for task-level notifications. */
-export interface TaskChange {
+interface TaskChange {
   index: number;
   previous: TaskState;
   current: TaskState;

@@ -1,7 +1,7 @@
 import { invalidArgument } from './rpc-error.js';
 
 /** Largest page either List RPC returns, whatever the caller asks. */
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 100;
 
 /**

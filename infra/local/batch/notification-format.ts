@@ -50,7 +50,7 @@ export function jobStateMessage(input: JobMessageInput): NotificationMessage {
   };
 }
 
-export interface TaskMessageInput {
+interface TaskMessageInput {
   /** The task name with the project NUMBER. */
   taskName: string;
   jobUid: string;
@@ -62,7 +62,7 @@ export interface TaskMessageInput {
 }
 
 /** The task-state message in Batch's observed format (docs/platform-facts.md). */
-export function taskStateMessage(input: TaskMessageInput): NotificationMessage {
+function taskStateMessage(input: TaskMessageInput): NotificationMessage {
   const taskUid = `${input.jobUid}-group0-${input.index}`;
   const text =
     `Task state was updated: taskUID=${taskUid}, previousState=${input.previous}, ` +

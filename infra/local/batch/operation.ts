@@ -41,7 +41,7 @@ function timestampBytes(ms: number): Buffer {
 }
 
 /** google.cloud.batch.v1.OperationMetadata: create_time=1, end_time=2, target=3, verb=4, api_version=7. */
-export function encodeOperationMetadata(m: {
+function encodeOperationMetadata(m: {
   createdAt: number;
   endedAt: number;
   target: string;

@@ -9,13 +9,13 @@ import { invalidArgument } from './rpc-error.js';
 
 const int64 = z.union([z.string(), z.number()]).transform((v) => Number(v));
 
-export const ContainerSchema = z.looseObject({
+const ContainerSchema = z.looseObject({
   imageUri: z.string().default(''),
   commands: z.array(z.string()).default([]),
   entrypoint: z.string().default(''),
 });
 
-export const RunnableSchema = z.looseObject({
+const RunnableSchema = z.looseObject({
   container: ContainerSchema.nullish(),
   script: z.looseObject({ path: z.string().nullish(), text: z.string().nullish() }).nullish(),
   barrier: z.looseObject({ name: z.string().default('') }).nullish(),
@@ -40,7 +40,7 @@ const NotificationSchema = z.looseObject({
 });
 export type NotificationInput = z.infer<typeof NotificationSchema>;
 
-export const JobInputSchema = z.looseObject({
+const JobInputSchema = z.looseObject({
   taskGroups: z.array(TaskGroupSchema).default([]),
   allocationPolicy: z
     .looseObject({
@@ -65,7 +65,6 @@ export const NameRequestSchema = z.looseObject({
   reason: z.string().default(''),
   requestId: z.string().default(''),
 });
-export type NameRequest = z.infer<typeof NameRequestSchema>;
 
 export const ListRequestSchema = z.looseObject({
   parent: z.string().default(''),
@@ -74,7 +73,6 @@ export const ListRequestSchema = z.looseObject({
   pageSize: z.number().int().default(0),
   pageToken: z.string().default(''),
 });
-export type ListRequest = z.infer<typeof ListRequestSchema>;
 
 /** Parses a decoded request; a shape the schema rejects is the caller's INVALID_ARGUMENT. */
 export function parseRequest<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {

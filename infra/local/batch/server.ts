@@ -15,14 +15,11 @@ import type { StoredJob } from './store.js';
 import { TimerSet } from './timers.js';
 import type { JobState, Task } from './wire.js';
 
-export type { BatchFaults, BatchRpc, FaultCode, FaultTiming } from './faults.js';
+export type { BatchFaults } from './faults.js';
 export type { LifecycleTimings } from './backend.js';
-export type { Notify } from './notifier.js';
 export type { NotificationMessage } from './notification-format.js';
-export type { StoredJob } from './store.js';
-export type { JobState, Task } from './wire.js';
 
-export const DEFAULT_TIMINGS: LifecycleTimings = { queuedMs: 200, scheduledMs: 200, runningMs: 500 };
+const DEFAULT_TIMINGS: LifecycleTimings = { queuedMs: 200, scheduledMs: 200, runningMs: 500 };
 export const DEFAULT_PROJECT_NUMBER = '123456789012';
 
 export interface BatchStandInOptions {

@@ -26,7 +26,7 @@ export interface JobRecord {
 }
 
 /** How long a request_id is remembered (the API promises at least 60 minutes). */
-export const REQUEST_ID_WINDOW_MS = 60 * 60 * 1000;
+const REQUEST_ID_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * In-memory jobs. A job is found by its name with either the project id it was created under or

@@ -8,7 +8,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const TOPIC = /^projects\/[^/]+\/topics\/[^/]+$/;
 const RESERVED_LABEL_PREFIXES = ['goog-', 'google-'];
 /** Batch's documented ceiling for tasks in one group. */
-export const MAX_TASK_COUNT = 100_000;
+const MAX_TASK_COUNT = 100_000;
 
 export interface ValidCreateJob {
   project: string;

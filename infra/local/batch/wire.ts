@@ -31,7 +31,7 @@ export interface StatusEvent {
   taskState: TaskState;
 }
 
-export interface TaskGroupStatus {
+interface TaskGroupStatus {
   counts: Record<string, string>;
   instances: unknown[];
 }
@@ -57,5 +57,5 @@ export function toTimestamp(ms: number): Timestamp {
 /** Milliseconds → Duration (non-negative). */
 export const toDuration = (ms: number): Duration => toTimestamp(Math.max(0, ms));
 
-export const TERMINAL_JOB_STATES: readonly JobState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+const TERMINAL_JOB_STATES: readonly JobState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isTerminal = (state: JobState): boolean => TERMINAL_JOB_STATES.includes(state);

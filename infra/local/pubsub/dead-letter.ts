@@ -7,10 +7,7 @@ import type { PubSubStore, SubscriptionConfig } from './store.js';
 import type { Delivery } from './subscription-queue.js';
 
 /** The attributes added to a dead-lettered message, on top of its own. */
-export function deadLetterAttributes(
-  subscription: SubscriptionConfig,
-  delivery: Delivery,
-): Record<string, string> {
+function deadLetterAttributes(subscription: SubscriptionConfig, delivery: Delivery): Record<string, string> {
   const [, project] = subscription.name.split('/');
   return {
     ...delivery.message.attributes,

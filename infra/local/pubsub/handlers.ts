@@ -20,7 +20,7 @@ export function unary<Req, Res>(
 }
 
 /** Any thrown value as a gRPC status error. */
-export function toStatusError(error: unknown): grpc.ServiceError {
+function toStatusError(error: unknown): grpc.ServiceError {
   if (isGrpcStatusError(error)) return error as unknown as grpc.ServiceError;
   const details = error instanceof Error ? error.message : String(error);
   return grpcError(grpc.status.INTERNAL, details) as unknown as grpc.ServiceError;

@@ -24,9 +24,6 @@ import { PubSubStore, type PublishedMessage } from './store.js';
 import { subscriberService } from './subscriber-service.js';
 import { publisherService } from './publisher-service.js';
 
-export type { PublishedMessage } from './store.js';
-export type { PushAttempt } from './push-delivery.js';
-
 export interface PubSubStandInOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;

@@ -14,12 +14,12 @@ export interface TopicRecord {
   messageRetentionMs: number | undefined;
 }
 
-export interface DeadLetterPolicy {
+interface DeadLetterPolicy {
   deadLetterTopic: string;
   maxDeliveryAttempts: number;
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   minimumBackoffMs: number;
   maximumBackoffMs: number;
 }

@@ -35,7 +35,7 @@ export interface StoredMessage {
 }
 
 /** The `PubsubMessage` proto for a stored message. */
-export function toWireMessage(message: StoredMessage): Record<string, unknown> {
+function toWireMessage(message: StoredMessage): Record<string, unknown> {
   return {
     data: message.data,
     attributes: message.attributes,

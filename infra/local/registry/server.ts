@@ -30,7 +30,7 @@ export interface DeleteNotice {
 }
 
 /** Misbehaviour to inject, for reliability tests. Applies to manifest and blob reads only. */
-export interface RegistryFaults {
+interface RegistryFaults {
   /** Answer the next requests with these statuses, one per request, before behaving normally. */
   statuses?: number[];
   /** `Retry-After` value sent with injected 429/503 answers. */

@@ -6,14 +6,14 @@ import { describeFailure } from './grpc-failures.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** The API Image streaming needs in the job's project. */
-export const CONTAINER_FILESYSTEM_SERVICE = 'containerfilesystem.googleapis.com';
+const CONTAINER_FILESYSTEM_SERVICE = 'containerfilesystem.googleapis.com';
 
 const ProjectSchema = z.string().regex(/^[a-z0-9][a-z0-9.:-]{0,99}$/);
 
 const ServiceSchema = z.looseObject({ state: z.union([z.string(), z.number()]).nullish() });
 
 /** ENABLED → true, DISABLED → false, anything else → 'unknown'. */
-export function toApiEnabled(service: unknown): boolean | 'unknown' {
+function toApiEnabled(service: unknown): boolean | 'unknown' {
   const parsed = ServiceSchema.safeParse(service);
   if (!parsed.success) return 'unknown';
   const state = parsed.data.state;

@@ -3,7 +3,7 @@
  * cap, so a slow or huge answer can neither hang a function nor exhaust its memory.
  */
 
-export interface HttpRequest {
+interface HttpRequest {
   /** POST is for the CLI's `streamgate submit`; registries are only read. */
   method: 'GET' | 'HEAD' | 'POST';
   url: string;

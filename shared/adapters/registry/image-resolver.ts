@@ -26,7 +26,7 @@ export interface RegistryImageResolverOptions {
 }
 
 /** The tag used when a reference names neither tag nor digest. */
-export const DEFAULT_TAG = 'latest';
+const DEFAULT_TAG = 'latest';
 
 /**
  * Implements the pipeline's `ImageResolver` port with a `RegistryClient`.

@@ -15,7 +15,7 @@ import {
 import { type Findings, listPositions } from './findings.js';
 
 /** A compressed tar this small cannot hold a file (docs/platform-facts.md); real layers start near 100 bytes. */
-export const EMPTY_COMPRESSED_LAYER_MAX_SIZE = 32;
+const EMPTY_COMPRESSED_LAYER_MAX_SIZE = 32;
 
 const OFF = 'or set streaming to off';
 

@@ -3,7 +3,7 @@ import type { ClassifiedManifest } from '../manifest.js';
 import type { Findings } from './findings.js';
 
 /** Container fields Batch honours when image streaming is on. */
-export const STREAMING_CONTAINER_FIELDS: readonly string[] = [
+const STREAMING_CONTAINER_FIELDS: readonly string[] = [
   'imageUri',
   'commands',
   'entrypoint',

@@ -31,7 +31,7 @@ export interface ChaosOptions {
 }
 
 /** 20% UNAVAILABLE and 5% DEADLINE_EXCEEDED on CreateJob, after the job exists; latency spikes. */
-export function chaosFaults(seed: number): BatchFaults {
+function chaosFaults(seed: number): BatchFaults {
   return {
     createJob: { UNAVAILABLE: 0.2, DEADLINE_EXCEEDED: 0.05 },
     errorTiming: { UNAVAILABLE: 'after', DEADLINE_EXCEEDED: 'after' },
@@ -85,7 +85,7 @@ export interface ChaosResult {
   durationMs: number;
 }
 
-export const CHAOS_IMAGE = 'us-central1-docker.pkg.dev/demo-project/apps/chaos-base:1.0';
+const CHAOS_IMAGE = 'us-central1-docker.pkg.dev/demo-project/apps/chaos-base:1.0';
 
 /**
  * Starts a stack with the chaos faults, runs the chaos, and closes the stack.

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 
-export interface ReceivedPush {
+interface ReceivedPush {
   path: string;
   headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON, else as UTF-8 text. */
