@@ -165,7 +165,12 @@ async function runOnStack(stack: Stack, options: ChaosOptions): Promise<ChaosRes
       });
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, () => worker()));
+  // At least one redelivery whatever the interleaving: the first 3 CreateJob calls per worker fail
+  // before taking effect. No delivery succeeds while they last and one holds at most 3 of them (the
+  // adapter's attempts), so some delivery fails all its attempts and is answered non-2xx.
+  const concurrency = options.concurrency ?? 8;
+  stack.standIns.batch.failNext('createJob', 'UNAVAILABLE', 3 * concurrency, 'before');
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
   const durationMs = Date.now() - started;
 
   const jobs = stack.standIns.batch.jobs();
