@@ -2,7 +2,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
 import { reject } from '../shared/pipeline/launch.js';
 import { handlePush } from '../shared/pipeline/push.js';
-import { findingOf } from './outcome.js';
+import { findingOf } from './retry-or-reject.js';
 import { servePubsubPush } from './pubsub-invocation.js';
 
 /**

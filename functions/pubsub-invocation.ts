@@ -10,7 +10,7 @@ import { decodePushRequest, type PushRequest } from '../shared/core/envelopes/pu
 import { headerValue } from '../shared/core/envelopes/unwrapped.js';
 import type { StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
-import { failCloudEvent, isPermanent } from './outcome.js';
+import { failCloudEvent, isPermanent } from './retry-or-reject.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
 interface Invocation {

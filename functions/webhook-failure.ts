@@ -1,6 +1,6 @@
 import type { StreamgateError } from '../shared/core/errors.js';
 import type { Finding, ReasonCode } from '../shared/core/reason-codes.js';
-import { RETRY_AFTER_SECONDS } from './outcome.js';
+import { RETRY_AFTER_SECONDS } from './retry-or-reject.js';
 
 /** Who failed, by the code an adapter gives its failures. */
 const SERVICES: Partial<Record<ReasonCode, string>> = {

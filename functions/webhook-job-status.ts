@@ -1,7 +1,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { REGION_PATTERN } from '../shared/core/request.js';
 import { describeJob, type JobStatus } from '../shared/pipeline/job-status.js';
-import { isPermanent } from './outcome.js';
+import { isPermanent } from './retry-or-reject.js';
 import { problem, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';

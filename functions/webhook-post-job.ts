@@ -5,7 +5,7 @@ import { signedRequestKey, type SignedRequest } from '../shared/core/webhook-sig
 import { admit } from '../shared/pipeline/admit.js';
 import { launch, reject } from '../shared/pipeline/launch.js';
 import type { LaunchOutcome } from '../shared/pipeline/outcomes.js';
-import { findingOf, isPermanent, statusOfRejection } from './outcome.js';
+import { findingOf, isPermanent, statusOfRejection } from './retry-or-reject.js';
 import { problem, sendFinding, sendJson, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';

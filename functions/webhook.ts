@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { CorrelationIdSchema } from '../shared/core/request.js';
-import { isTransient, RETRY_AFTER_SECONDS } from './outcome.js';
+import { isTransient, RETRY_AFTER_SECONDS } from './retry-or-reject.js';
 import { problem, sendProblem } from './problem.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';

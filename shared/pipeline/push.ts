@@ -13,7 +13,7 @@ import { parsePlatform, type Platform } from '../core/platform.js';
 import type { ResolvedImage } from '../core/ports.js';
 import { repositoryOf } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
-import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../core/rules.js';
+import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../core/push-rules.js';
 import { admit } from './admit.js';
 import type { PipelineDeps } from './deps.js';
 import { launch, reject } from './launch.js';
