@@ -32,6 +32,17 @@ export function applyIndexRules(index: IndexClassified, platform: Platform, find
       `The index is malformed (${index.problems.slice(0, 3).join('; ')}); rebuild and push it with a standard tool.`,
     );
   }
+  warnAboutEntries(index, platform, artifactIndex, findings);
+  warnAboutMediaTypes(index, findings);
+}
+
+/** Warnings on the entries: what was skipped, and how the entry for `platform` was chosen. */
+function warnAboutEntries(
+  index: IndexClassified,
+  platform: Platform,
+  artifactIndex: boolean,
+  findings: Findings,
+): void {
   const candidates = indexCandidates(index, platform);
   const entries = index.entries;
   if (candidates.references.length > 0) {
@@ -70,18 +81,18 @@ export function applyIndexRules(index: IndexClassified, platform: Platform, find
       'The index has zstd variants of some platforms; the gzip variant is preferred, no action needed.',
     );
   }
+}
+
+/** Warnings on the media types of the index and of its entries. */
+function warnAboutMediaTypes(index: IndexClassified, findings: Findings): void {
+  const entries = index.entries;
   if (entries.some((e) => e.mediaType !== undefined && SCHEMA1_MEDIA_TYPES.includes(e.mediaType))) {
     findings.warn(
       'CHILD_IS_SCHEMA1',
       'The index points at schema 1 manifests, which Batch cannot stream; rebuild the platform images with a current tool.',
     );
   }
-  const known = [...INDEX_MEDIA_TYPES, ...IMAGE_MANIFEST_MEDIA_TYPES, ...SCHEMA1_MEDIA_TYPES];
-  if (
-    entries.some(
-      (e) => e.mediaType !== undefined && isManifestLikeDescriptor(e) && !known.includes(e.mediaType),
-    )
-  ) {
+  if (entries.some((e) => e.mediaType !== undefined && isManifestLikeDescriptor(e) && !known(e.mediaType))) {
     findings.warn(
       'NONSTANDARD_CHILD_MEDIATYPE',
       'Index entries use a non-standard manifest media type; each child is judged by its own content, so no action is needed unless pulls fail.',
