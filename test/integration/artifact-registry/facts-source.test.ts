@@ -374,7 +374,8 @@ describe('when the API cannot be reached', () => {
         .catch((e: unknown) => e);
       expect(failure).toMatchObject({ code: 'ARTIFACT_REGISTRY_UNAVAILABLE', kind: 'transient' });
       expect((failure as StreamgateError).cause).toMatchObject({ code: 4 });
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // gax's own default is 60 s: far beyond this bound even on a busy machine.
+      expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       await silent.close();
     }

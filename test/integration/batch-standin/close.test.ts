@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { jobSpec, PARENT, startHarness } from './helpers.js';
+import { jobSpec, PARENT, startHarness, waitFor } from './helpers.js';
 
 const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -25,15 +25,16 @@ describe('Batch stand-in: close()', () => {
     const held = h.client
       .getJob({ name: `${PARENT}/jobs/slow-a` }, { maxRetries: 0 })
       .catch((error: unknown) => error);
-    await new Promise((r) => setTimeout(r, 50));
-
-    // 3 lifecycle steps + 1 latency sleep + 1 notification retry backoff.
+    // 3 lifecycle steps + 1 latency sleep (once the held call reached the server) + 1 notification
+    // retry backoff.
+    await waitFor(() => (h.standIn.pendingTimers() >= 5 ? true : undefined), 20_000);
     expect(h.standIn.pendingTimers()).toBe(5);
     expect(timeouts()).toBeGreaterThanOrEqual(baseline + 5);
 
     const closing = Date.now();
     await h.standIn.close();
-    expect(Date.now() - closing).toBeLessThan(2000);
+    // Far below the 60 s the held call and the lifecycle timers would take.
+    expect(Date.now() - closing).toBeLessThan(20_000);
     expect(h.standIn.pendingTimers()).toBe(0);
     const heldError = await held;
     // gax wraps the server's status when it may not retry it.
@@ -44,18 +45,19 @@ describe('Batch stand-in: close()', () => {
     expect(timeouts()).toBeLessThanOrEqual(baseline);
   });
 
-  it('lets a process that used it exit by itself', () => {
+  it('lets a process that used it exit by itself', { timeout: 90_000 }, () => {
     const probe = fileURLToPath(new URL('./exit-probe.ts', import.meta.url));
     const started = Date.now();
     const run = spawnSync(process.execPath, ['--import', 'tsx', probe], {
       encoding: 'utf8',
-      timeout: 25_000,
+      timeout: 50_000,
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', STREAMGATE_LOG_LEVEL: 'ERROR' },
     });
     expect(run.error).toBeUndefined();
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe('closed 0');
-    // Far below the 60 s lifecycle timers the probe started.
-    expect(Date.now() - started).toBeLessThan(25_000);
+    // Below the 60 s lifecycle timers the probe started (a process they kept alive would be killed
+    // at 50 s, failing the checks above).
+    expect(Date.now() - started).toBeLessThan(50_000);
   });
 });

@@ -237,6 +237,7 @@ describe('streamgate check IMAGE_REF against the stand-ins (token auth)', () => 
     expect(run.code).toBe(0);
     const json = JSON.parse(run.out[0] ?? '') as { warnings: { code: string }[] };
     expect(json.warnings.map((w) => w.code)).toContain('REPOSITORY_FACTS_UNAVAILABLE');
-    expect(elapsed).toBeLessThan(2_500);
+    // Unbounded, the silent endpoint would hold the check for gax's 60 s default.
+    expect(elapsed).toBeLessThan(20_000);
   });
 });
