@@ -1,6 +1,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Finding } from '../shared/core/reason-codes.js';
 import { IdempotencyKeySchema, type LaunchRequest } from '../shared/core/request.js';
+import { parseUtf8Json } from '../shared/core/utf8-json.js';
 import { signedRequestKey, type SignedRequest } from '../shared/core/webhook-signature.js';
 import { admit } from '../shared/pipeline/admit.js';
 import { launch, reject } from '../shared/pipeline/launch.js';
@@ -75,7 +76,7 @@ function checkPost(req: Request, deps: Runtime, route: PostRoute): CheckedPost |
   const signed = { method: req.method, path: route.path, body: raw };
   const signature = checkSignature(req, signed, deps);
   if (!signature.ok) return { status: 401, finding: signature.reason };
-  const json = parseJson(raw);
+  const json = parseUtf8Json(raw);
   if (json === undefined) {
     return { status: 400, finding: { code: 'INVALID_REQUEST', message: 'The body is not UTF-8 JSON.' } };
   }
@@ -178,14 +179,5 @@ async function rejectQuietly(
     });
   } catch (error) {
     deps.logger.error('could not publish request.rejected', { error });
-  }
-}
-
-function parseJson(raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Finding, RequestReasonCode } from '../reason-codes.js';
+import { parseUtf8Json } from '../utf8-json.js';
 
 /**
  * Pub/Sub envelopes, kept apart from the payload schemas (the Powertools "parser envelope" idea):
@@ -182,11 +183,5 @@ function ownAttributes(
  * caller can reject with its own reason code.
  */
 export function messageJson(message: PubsubMessage): unknown {
-  if (message.data.length === 0) return undefined;
-  const text = new TextDecoder('utf-8', { fatal: true });
-  try {
-    return JSON.parse(text.decode(message.data)) as unknown;
-  } catch {
-    return undefined;
-  }
+  return parseUtf8Json(message.data);
 }

@@ -1,5 +1,6 @@
 import { decodePubsubEvent, refuseEnvelope, topicFromSource, type EnvelopeResult } from './pubsub.js';
 import { decodeUnwrapped, headerValue, PUBSUB_METADATA_HEADERS, type PushHeaders } from './unwrapped.js';
+import { parseUtf8Json } from '../utf8-json.js';
 
 /**
  * Reads the Pub/Sub message out of one HTTP request to an event function, whichever way it was
@@ -72,14 +73,10 @@ export function decodePushRequest(
 function jsonObject(body: Uint8Array): Record<string, unknown> | undefined {
   const start = body.findIndex((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
   if (start < 0 || body[start] !== 0x7b) return undefined; // not '{': skip parsing large data
-  try {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = parseUtf8Json(body);
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**
