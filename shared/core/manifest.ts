@@ -76,21 +76,7 @@ export function classifyManifest(document: unknown, contentType?: string): Class
   // Schema 1 first, whatever any media type says: Batch rejects it in every spelling.
   if (document.schemaVersion === 1) return classifySchema1(document);
 
-  const declared = typeof document.mediaType === 'string' ? document.mediaType : undefined;
-  const header = contentType?.split(';')[0]?.trim().toLowerCase();
-  let mediaType: string | undefined;
-  let mediaTypeSource: MediaTypeSource;
-  if (declared !== undefined) {
-    mediaType = declared;
-    mediaTypeSource = 'declared';
-  } else if (header !== undefined && !GENERIC_CONTENT_TYPES.includes(header)) {
-    mediaType = header;
-    mediaTypeSource = 'content-type';
-  } else {
-    mediaType = inferMediaType(document);
-    mediaTypeSource = 'inferred';
-  }
-
+  const { mediaType, mediaTypeSource } = mediaTypeOf(document, contentType);
   if (mediaType === undefined) {
     return document.schemaVersion === 2
       ? {
@@ -129,6 +115,21 @@ export function classifyManifest(document: unknown, contentType?: string): Class
     };
   }
   return { kind: 'unknown', mediaType, mediaTypeSource, problems: [], layers: looseList(document.layers) };
+}
+
+/** The media type a document is read as, and where it came from: its field, the Content-Type, or its shape. */
+function mediaTypeOf(
+  document: Record<string, unknown>,
+  contentType: string | undefined,
+): { mediaType: string | undefined; mediaTypeSource: MediaTypeSource } {
+  if (typeof document.mediaType === 'string') {
+    return { mediaType: document.mediaType, mediaTypeSource: 'declared' };
+  }
+  const header = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (header !== undefined && !GENERIC_CONTENT_TYPES.includes(header)) {
+    return { mediaType: header, mediaTypeSource: 'content-type' };
+  }
+  return { mediaType: inferMediaType(document), mediaTypeSource: 'inferred' };
 }
 
 function classifySchema1(
