@@ -266,7 +266,7 @@ describe('when the API cannot be reached', () => {
       logger: createLogger({}, logs.sink),
       now: () => now,
       unavailableBackoffMs: 30_000,
-      timeoutMs: 2_000,
+      timeoutMs: 20_000,
     });
     const ref = arReference('us-central1', 'demo-project', 'apps', 'tool');
     expect(await source.facts(ref, DIGEST)).toBe('unavailable');
@@ -293,7 +293,7 @@ describe('when the API cannot be reached', () => {
       const source = createArtifactRegistryFactsSource({
         defaultClientOptions: { apiEndpoint: '127.0.0.1', port: deadPort },
         logger: createLogger({}, () => {}),
-        timeoutMs: 2_000,
+        timeoutMs: 20_000,
         now: () => now,
       });
       const ref = arReference('us-central1', 'demo-project', 'apps', 'tool');
@@ -323,7 +323,7 @@ describe('when the API cannot be reached', () => {
       defaultClientOptions: { apiEndpoint: '127.0.0.1', port: deadPort },
       overrides: new Map([['us-central1-docker.pkg.dev', 'http://127.0.0.1:5000']]),
       logger: createLogger({}, () => {}),
-      timeoutMs: 2_000,
+      timeoutMs: 20_000,
     });
     const answer = await source.facts(arReference('us-central1', 'demo-project', 'apps', 'tool'), DIGEST);
     expect(answer).toEqual({

@@ -71,7 +71,7 @@ export function jobSpec(
 /** Polls `check` until it returns a value, bounded in time. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
+  timeoutMs = 20_000,
   stepMs = 10,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -65,7 +65,7 @@ describe('streamgate check IMAGE_REF against the stand-ins (token auth)', () => 
         platform: DEFAULT_PLATFORM,
         json: true,
         io: { out: (t) => out.push(t), err: (t) => err.push(t) },
-        timeoutMs: 2_000,
+        timeoutMs: 20_000,
         ...extra,
       },
       d,

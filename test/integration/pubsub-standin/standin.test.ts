@@ -261,7 +261,7 @@ describe('Pub/Sub stand-in', () => {
     const pullId = unique('pull');
     await topic.createSubscription(pullId);
     await topic.publishMessage({ data: Buffer.from('x') });
-    await push.waitForCount(2, 5_000);
+    await push.waitForCount(2, 20_000);
     // A long-polling Pull on a subscription with nothing left (it would wait 60 s).
     const pullClient = new v1.SubscriberClient({
       apiEndpoint: '127.0.0.1',

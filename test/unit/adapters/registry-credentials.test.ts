@@ -110,7 +110,7 @@ describe('which token realms receive Google credentials', () => {
         return ACCESS_TOKEN;
       },
       retry: { attempts: 1 },
-      timeoutMs: 2_000,
+      timeoutMs: 20_000,
       logger,
       ...options,
     });
