@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EligibilityReport } from './eligibility.js';
+import { JOB_ID_PATTERN } from './ids.js';
 import { LIMITS } from './limits.js';
 import { LAUNCH_SOURCES, STREAMING_MODES, type StreamingMode } from './request.js';
 import { RequestSummarySchema } from './request-summary.js';
@@ -43,7 +44,10 @@ const TASK_STATES = [
   'UNEXECUTED',
 ] as const;
 
-const JOB_NAME_PATTERN = /^projects\/[^/]+\/locations\/[a-z0-9-]+\/jobs\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A Batch job's full name: `projects/P/locations/R/jobs/` and a job id (JOB_ID_PATTERN). */
+const JOB_NAME_PATTERN = new RegExp(
+  `^projects/[^/]+/locations/[a-z0-9-]+/jobs/${JOB_ID_PATTERN.source.slice(1)}`,
+);
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
 const FindingSchema = z.strictObject({
@@ -54,7 +58,11 @@ const FindingSchema = z.strictObject({
   message: z.string().max(2048),
 });
 
-const JobNameSchema = z.string().max(512).regex(JOB_NAME_PATTERN).describe('projects/P/locations/R/jobs/ID');
+export const JobNameSchema = z
+  .string()
+  .max(512)
+  .regex(JOB_NAME_PATTERN)
+  .describe('projects/P/locations/R/jobs/ID');
 const JobUidSchema = z.string().min(1).max(256);
 const RegionSchema = z.string().min(1).max(LIMITS.regionLength);
 const CorrelationSchema = z.string().max(LIMITS.correlationIdLength);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   EVENT_TYPES,
+  JobNameSchema,
   JOB_STATES,
   TERMINAL_JOB_STATES,
   type JobState,
@@ -19,10 +20,7 @@ import { publishEvent } from './publish-event.js';
  * `Region`, sometimes `Type`; the data is a plain-text sentence, which we do not parse.
  */
 export const JobNotificationSchema = z.looseObject({
-  JobName: z
-    .string()
-    .max(512)
-    .regex(/^projects\/[^/]+\/locations\/[a-z0-9-]+\/jobs\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/),
+  JobName: JobNameSchema,
   JobUID: z.string().min(1).max(256),
   NewJobState: z.enum(JOB_STATES),
   Region: z.string().max(64).optional(),

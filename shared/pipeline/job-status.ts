@@ -1,3 +1,4 @@
+import { JOB_ID_PATTERN } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -14,8 +15,6 @@ export interface JobStatus {
   updateTime?: string;
 }
 
-const JOB_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /**
  * The state of a streamgate job, looked up by id in the given region or in each allowed region.
  * Jobs that streamgate did not create are reported as not found.
@@ -25,7 +24,7 @@ export async function describeJob(
   regions: readonly string[],
   deps: Pick<PipelineDeps, 'batch' | 'config'>,
 ): Promise<JobStatus | undefined> {
-  if (!JOB_ID.test(jobId)) return undefined;
+  if (!JOB_ID_PATTERN.test(jobId)) return undefined;
   for (const region of regions) {
     const job = await deps.batch.getJob(`projects/${deps.config.project}/locations/${region}/jobs/${jobId}`);
     if (!job) continue;
