@@ -97,7 +97,7 @@ describe('streamgate-stack process', () => {
     expect(up && existsSync(endpointsFile), run.output().stderr).toBe(true);
     const endpoints = StackEndpointsSchema.parse(JSON.parse(await readFile(endpointsFile, 'utf8')));
     // stdout is the same JSON, nothing else.
-    await until(() => run.output().stdout.trim().endsWith('}'), 5_000);
+    await until(() => run.output().stdout.trim().endsWith('}'), 30_000);
     expect(JSON.parse(run.output().stdout)).toEqual(endpoints);
 
     const children = await childrenOf(run.child.pid!);
@@ -113,7 +113,7 @@ describe('streamgate-stack process', () => {
     const { code } = await run.exit;
     expect(code, run.output().stderr).toBe(0);
     expect(existsSync(endpointsFile)).toBe(false);
-    expect(await until(() => children.every((pid) => !alive(pid)), 5_000)).toBe(true);
+    expect(await until(() => children.every((pid) => !alive(pid)), 30_000)).toBe(true);
   }, 90_000);
 
   it('exits 2 naming the port when a port is busy', async () => {

@@ -91,7 +91,7 @@ describe('Batch stand-in: injected faults', () => {
     const calls = h.standIn.callCount('getJob');
     const started = performance.now();
     const pending = h.client.getJob({ name: `${PARENT}/jobs/never` });
-    await waitFor(() => (h.standIn.callCount('getJob') > calls ? true : undefined), 5000, 5);
+    await waitFor(() => (h.standIn.callCount('getJob') > calls ? true : undefined), 20_000, 5);
     expect(h.standIn.pendingTimers()).toBe(1);
     await pending;
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);

@@ -124,7 +124,7 @@ describe('Pub/Sub stand-in', () => {
       });
     }
     expect(seen).toEqual([1, 2, 3, 4, 5]);
-    const dead = await standIn.waitFor(dlq.name, (m) => m.data.toString() === 'nack me', 2_000);
+    const dead = await standIn.waitFor(dlq.name, (m) => m.data.toString() === 'nack me', 20_000);
     expect(dead.attributes.CloudPubSubDeadLetterSourceDeliveryCount).toBe('5');
     const [after] = await subscriber.pull({
       subscription: subName(subId),
@@ -190,7 +190,7 @@ describe('Pub/Sub stand-in', () => {
     const pulled = (response.receivedMessages ?? []).map((r) => r.message?.attributes?.via ?? '');
     expect(pulled).toContain('publish()');
 
-    const later = standIn.waitFor(topicId, (m) => m.attributes.n === '2', 2_000);
+    const later = standIn.waitFor(topicId, (m) => m.attributes.n === '2', 20_000);
     setTimeout(() => standIn.publish(topic.name, { data: 'x', attributes: { n: '2' } }), 50);
     expect((await later).attributes.n).toBe('2');
     await expect(standIn.waitFor(topicId, (m) => m.attributes.n === 'never', 100)).rejects.toThrow(
