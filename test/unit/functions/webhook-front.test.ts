@@ -29,7 +29,7 @@ describe('webhook body front', () => {
       res.end(JSON.stringify({ bytes: req.rawBody?.length ?? -1, readable: req.readable }));
     };
     const front = createServer(
-      webhookFront(app, { maxBodyBytes: () => Promise.resolve(MAX), bodyTimeoutMs: 500, linger }),
+      webhookFront(app, { maxBodyBytes: () => Promise.resolve(MAX), bodyTimeoutMs: 2_000, linger }),
     );
     servers.push(front);
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
