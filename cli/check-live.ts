@@ -3,9 +3,7 @@
  * (bounded), and judge it exactly as a launch would. Same report and exit statuses as `--manifest`;
  * an image that cannot be read exits 2 with the registry's answer on stderr.
  */
-import { judge, type EligibilityReport } from '../shared/core/eligibility.js';
-import { Findings } from '../shared/core/eligibility-rules/findings.js';
-import { applyReferenceRules } from '../shared/core/eligibility-rules/reference-rules.js';
+import { judge, reportOutsideArtifactRegistry } from '../shared/core/eligibility.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import { parseImageReference, type ImageReference } from '../shared/core/image-reference.js';
 import type { Platform } from '../shared/core/platform.js';
@@ -47,9 +45,8 @@ export async function checkLive(args: LiveCheckArgs, deps: LiveCheckDeps = {}): 
   }
   // Not Artifact Registry: Batch cannot stream it whatever it holds, so nothing is read (and no
   // Google credential can go to that registry).
-  if (image.registry.kind === 'other') {
-    return printReport(referenceOnlyReport(image, args.region), args.imageRef, args.json, io);
-  }
+  const outside = reportOutsideArtifactRegistry(image);
+  if (outside) return printReport(outside, args.imageRef, args.json, io);
 
   const live = createLiveAdapters(io, {
     ...deps,
@@ -80,11 +77,4 @@ export async function checkLive(args: LiveCheckArgs, deps: LiveCheckDeps = {}): 
   } finally {
     await live.close();
   }
-}
-
-/** The verdict for a reference whose registry rules streaming out before anything is read. */
-function referenceOnlyReport(image: ImageReference, region: string | undefined): EligibilityReport {
-  const findings = new Findings();
-  applyReferenceRules(image, region, undefined, findings);
-  return { verdict: 'ineligible', reasons: findings.reasons, warnings: findings.warnings };
 }

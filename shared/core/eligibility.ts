@@ -111,6 +111,21 @@ export function judge(input: JudgeInput): EligibilityReport {
   return report;
 }
 
+/**
+ * The report for an image outside Artifact Registry, which Batch never streams: judged on its
+ * reference alone (NOT_ARTIFACT_REGISTRY), as nothing is read from such a registry. Undefined for
+ * an Artifact Registry image, which must be read and judged.
+ *
+ * @example
+ *   reportOutsideArtifactRegistry(parseImageReference('docker.io/library/nginx:1'))?.verdict // 'ineligible'
+ */
+export function reportOutsideArtifactRegistry(image: ImageReference): EligibilityReport | undefined {
+  if (image.registry.kind !== 'other') return undefined;
+  const findings = new Findings();
+  applyReferenceRules(image, undefined, undefined, findings);
+  return { verdict: verdictOf(findings), reasons: findings.reasons, warnings: findings.warnings };
+}
+
 function verdictOf(findings: Findings): Verdict {
   if (findings.reasons.some((r) => r.code !== 'INDEX_NEEDS_RESOLUTION')) return 'ineligible';
   return findings.has('INDEX_NEEDS_RESOLUTION') ? 'needs-resolution' : 'eligible';

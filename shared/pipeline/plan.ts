@@ -1,5 +1,5 @@
 import { locationSettingsFor, type StreamgateConfig } from '../core/config.js';
-import { judge, type EligibilityReport } from '../core/eligibility.js';
+import { judge, reportOutsideArtifactRegistry, type EligibilityReport } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
 import { streamingDecisionOf } from '../core/events.js';
 import {
@@ -90,25 +90,11 @@ async function resolveAndJudge(
   }
   const policyFindings = checkPolicy(request, image, deps.config.policy);
   if (policyFindings.length > 0) return refuse('policy', policyFindings);
-  if (image.registry.kind === 'other') {
-    // Not Artifact Registry: never streamable, and Google credentials are never sent to it, so the
-    // image is not read; the job runs the reference as given.
-    return { ok: true, image, report: notArtifactRegistry(image) };
-  }
+  // Not Artifact Registry: never streamable, and Google credentials are never sent to it, so the
+  // image is not read; the job runs the reference as given.
+  const outside = reportOutsideArtifactRegistry(image);
+  if (outside) return { ok: true, image, report: outside };
   return readAndJudge(request, { image, platform, locations }, deps, known);
-}
-
-function notArtifactRegistry(image: ImageReference): EligibilityReport {
-  return {
-    verdict: 'ineligible',
-    reasons: [
-      {
-        code: 'NOT_ARTIFACT_REGISTRY',
-        message: `Batch streams only images stored in Artifact Registry, and ${image.host} is not an Artifact Registry host; push the image to LOCATION-docker.pkg.dev/PROJECT/REPOSITORY or set streaming to off.`,
-      },
-    ],
-    warnings: [],
-  };
 }
 
 /** Reads an Artifact Registry image (unless the caller already did), its repository facts, and judges it. */
