@@ -124,40 +124,49 @@ interface Tracked {
   completed?: StreamgateEvent<typeof EVENT_TYPES.completed>;
 }
 
-async function demonstrate(endpoints: StackEndpoints, timeoutMs: number, io: CliIo): Promise<number> {
+/** Follows the demo's images through their events; `allDone` settles when every one completed. */
+function demoTracker(io: CliIo) {
   const byDigest = new Map<string, Tracked>();
   const byJob = new Map<string, Tracked>();
   let finish: () => void = () => undefined;
   const allDone = new Promise<void>((resolve) => (finish = resolve));
 
+  const launched = (data: StreamgateEvent<typeof EVENT_TYPES.launched>['data']): void => {
+    const tracked = data.image.digest ? byDigest.get(data.image.digest) : undefined;
+    if (!tracked) return;
+    tracked.jobName = data.jobName;
+    byJob.set(data.jobName, tracked);
+    const why = data.streaming.enabled
+      ? 'on'
+      : `off: ${data.streaming.reasons.map((r) => r.code).join(', ') || data.streaming.mode}`;
+    io.err(`launched ${tracked.image.label} in ${data.region} (streaming ${why})`);
+  };
+  const completed = (event: StreamgateEvent<typeof EVENT_TYPES.completed>): void => {
+    const tracked = byJob.get(event.data.jobName);
+    if (!tracked || tracked.completed) return;
+    tracked.completed = event;
+    const took = event.data.runDurationSeconds;
+    io.err(
+      `completed ${tracked.image.label} ${event.data.state}${took === undefined ? '' : ` in ${took.toFixed(1)} s`}`,
+    );
+    if ([...byDigest.values()].every((t) => t.completed)) finish();
+  };
   const onEvent = (event: StreamgateEvent): void => {
     io.out(JSON.stringify(event));
     if (event.type === EVENT_TYPES.launched) {
-      const data = (event as StreamgateEvent<typeof EVENT_TYPES.launched>).data;
-      const tracked = data.image.digest ? byDigest.get(data.image.digest) : undefined;
-      if (!tracked) return;
-      tracked.jobName = data.jobName;
-      byJob.set(data.jobName, tracked);
-      const why = data.streaming.enabled
-        ? 'on'
-        : `off: ${data.streaming.reasons.map((r) => r.code).join(', ') || data.streaming.mode}`;
-      io.err(`launched ${tracked.image.label} in ${data.region} (streaming ${why})`);
+      launched((event as StreamgateEvent<typeof EVENT_TYPES.launched>).data);
     } else if (event.type === EVENT_TYPES.completed) {
-      const completed = event as StreamgateEvent<typeof EVENT_TYPES.completed>;
-      const tracked = byJob.get(completed.data.jobName);
-      if (!tracked || tracked.completed) return;
-      tracked.completed = completed;
-      const took = completed.data.runDurationSeconds;
-      io.err(
-        `completed ${tracked.image.label} ${completed.data.state}${took === undefined ? '' : ` in ${took.toFixed(1)} s`}`,
-      );
-      if ([...byDigest.values()].every((t) => t.completed)) finish();
+      completed(event as StreamgateEvent<typeof EVENT_TYPES.completed>);
     } else if (event.type === EVENT_TYPES.rejected) {
       const data = (event as StreamgateEvent<typeof EVENT_TYPES.rejected>).data;
       io.err(`rejected ${data.request?.image ?? 'a request'}: ${data.reasons.map((r) => r.code).join(', ')}`);
     }
   };
+  return { byDigest, allDone, onEvent };
+}
 
+async function demonstrate(endpoints: StackEndpoints, timeoutMs: number, io: CliIo): Promise<number> {
+  const { byDigest, allDone, onEvent } = demoTracker(io);
   const tail = await tailEvents({
     pubsubAddress: endpoints.pubsub,
     project: endpoints.project,
