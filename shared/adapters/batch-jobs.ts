@@ -53,70 +53,83 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
     return initialized(new Client(clientOptions as ConstructorParameters<typeof Client>[0]));
   });
 
-  /** Retries transient failures a few times; job id + requestId make createJob safe to repeat. */
-  const withRetries = <T>(call: () => Promise<T>): Promise<T> =>
-    retryingCall({ ...BATCH_RETRY_POLICY, attempts }, retryDeps, isTransientGrpcError, call);
-
-  async function getJob(name: string): Promise<JobSnapshot | undefined> {
-    const batch = await getClient();
-    try {
-      const [job] = await withRetries(() => batch.getJob({ name }, { timeout }));
-      return jobSnapshot(job);
-    } catch (error) {
-      if (grpcCode(error) === GrpcCode.NOT_FOUND) return undefined;
-      throw classifyGrpcError(error, `Reading Batch job ${name}`, JOB_CODES);
-    }
-  }
-
+  const calls: BatchCalls = {
+    client: getClient,
+    timeout,
+    /** Retries transient failures a few times; job id + requestId make createJob safe to repeat. */
+    withRetries: (call) =>
+      retryingCall({ ...BATCH_RETRY_POLICY, attempts }, retryDeps, isTransientGrpcError, call),
+  };
   return {
     /** Warms the client (import + construction) without making a call. */
     warmUp: (): Promise<unknown> => getClient(),
-
-    async createJob(input: BatchJobPlan) {
-      const batch = await getClient();
-      const name = `${input.parent}/jobs/${input.jobId}`;
-      try {
-        const [job] = await withRetries(() =>
-          batch.createJob(
-            { parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job as Job },
-            { timeout },
-          ),
-        );
-        return { job: jobSnapshot(job), created: true };
-      } catch (error) {
-        if (grpcCode(error) === GrpcCode.ALREADY_EXISTS) {
-          // A redelivery, or a retry after a lost answer: the job is there, report it.
-          const existing = await getJob(name);
-          if (existing) return { job: existing, created: false };
-        }
-        throw classifyGrpcError(error, `Creating Batch job ${name}`, JOB_CODES);
-      }
-    },
-
-    getJob,
-
-    async listTasks(jobName: string): Promise<TaskSummary[]> {
-      const batch = await getClient();
-      // Pages of 1000 through the async iterator, which fetches every page itself. gax warns
-      // (AutopaginateTrueWarning) unless autoPaginate is false, as its defaults say true.
-      const all = async (): Promise<Task[]> => {
-        const tasks: Task[] = [];
-        const pages = batch.listTasksAsync(
-          { parent: `${jobName}/taskGroups/group0`, pageSize: 1000 },
-          { timeout, autoPaginate: false },
-        );
-        for await (const task of pages) tasks.push(task);
-        return tasks;
-      };
-      let tasks: Task[];
-      try {
-        tasks = await withRetries(all);
-      } catch (error) {
-        throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
-      }
-      return tasks.map(taskSummary);
-    },
-
+    createJob: (input: BatchJobPlan) => createJob(calls, input),
+    getJob: (name: string) => getJob(calls, name),
+    listTasks: (jobName: string) => listTasks(calls, jobName),
     close: (): Promise<void> => getClient.close(),
   } satisfies BatchJobs & { warmUp(): Promise<unknown>; close(): Promise<void> };
+}
+
+/** What every Batch call is made with: the lazily built client, its timeout and the retry loop. */
+interface BatchCalls {
+  client: () => Promise<BatchServiceClient>;
+  timeout: number;
+  withRetries: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+async function getJob(calls: BatchCalls, name: string): Promise<JobSnapshot | undefined> {
+  const batch = await calls.client();
+  try {
+    const [job] = await calls.withRetries(() => batch.getJob({ name }, { timeout: calls.timeout }));
+    return jobSnapshot(job);
+  } catch (error) {
+    if (grpcCode(error) === GrpcCode.NOT_FOUND) return undefined;
+    throw classifyGrpcError(error, `Reading Batch job ${name}`, JOB_CODES);
+  }
+}
+
+async function createJob(
+  calls: BatchCalls,
+  input: BatchJobPlan,
+): Promise<{ job: JobSnapshot; created: boolean }> {
+  const batch = await calls.client();
+  const name = `${input.parent}/jobs/${input.jobId}`;
+  try {
+    const [job] = await calls.withRetries(() =>
+      batch.createJob(
+        { parent: input.parent, jobId: input.jobId, requestId: input.requestId, job: input.job as Job },
+        { timeout: calls.timeout },
+      ),
+    );
+    return { job: jobSnapshot(job), created: true };
+  } catch (error) {
+    if (grpcCode(error) === GrpcCode.ALREADY_EXISTS) {
+      // A redelivery, or a retry after a lost answer: the job is there, report it.
+      const existing = await getJob(calls, name);
+      if (existing) return { job: existing, created: false };
+    }
+    throw classifyGrpcError(error, `Creating Batch job ${name}`, JOB_CODES);
+  }
+}
+
+async function listTasks(calls: BatchCalls, jobName: string): Promise<TaskSummary[]> {
+  const batch = await calls.client();
+  // Pages of 1000 through the async iterator, which fetches every page itself. gax warns
+  // (AutopaginateTrueWarning) unless autoPaginate is false, as its defaults say true.
+  const all = async (): Promise<Task[]> => {
+    const tasks: Task[] = [];
+    const pages = batch.listTasksAsync(
+      { parent: `${jobName}/taskGroups/group0`, pageSize: 1000 },
+      { timeout: calls.timeout, autoPaginate: false },
+    );
+    for await (const task of pages) tasks.push(task);
+    return tasks;
+  };
+  let tasks: Task[];
+  try {
+    tasks = await calls.withRetries(all);
+  } catch (error) {
+    throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
+  }
+  return tasks.map(taskSummary);
 }
