@@ -178,11 +178,11 @@ async function readText(file: string): Promise<string> {
 
 /** A port that must not be used by a plan; calling it is a bug, so it fails loudly. */
 function untouched(what: string): PipelineDeps['batch'] & PipelineDeps['events'] {
-  const refuse = (): Promise<never> =>
+  const forbidden = (): Promise<never> =>
     Promise.reject(
       new StreamgateError('INTERNAL', `streamgate plan must not contact ${what}.`, { kind: 'permanent' }),
     );
-  return { createJob: refuse, getJob: refuse, listTasks: refuse, publish: refuse };
+  return { createJob: forbidden, getJob: forbidden, listTasks: forbidden, publish: forbidden };
 }
 
 /** The `--json` object. */

@@ -1,6 +1,6 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
-import { reject } from '../shared/pipeline/launch.js';
+import { publishRejection } from '../shared/pipeline/launch.js';
 import { handlePush } from '../shared/pipeline/push.js';
 import { findingOf } from './retry-or-reject.js';
 import { servePubsubPush } from './pubsub-invocation.js';
@@ -14,14 +14,14 @@ import { servePubsubPush } from './pubsub-invocation.js';
 export function onImagePush(req: Request, res: Response): Promise<void> {
   return servePubsubPush('onImagePush', req, res, {
     async invalid(reason, { deps, correlationId }) {
-      await reject(deps, { source: 'push', correlationId, category: 'invalid', reasons: [reason] });
+      await publishRejection(deps, { source: 'push', correlationId, category: 'invalid', reasons: [reason] });
     },
     async message(message, { deps }) {
       // Non-JSON data parses as undefined, which handlePush refuses with INVALID_REQUEST.
       await handlePush(messageJson(message), { messageId: message.messageId }, deps);
     },
     async permanent(error, { deps, correlationId }) {
-      await reject(deps, {
+      await publishRejection(deps, {
         source: 'push',
         correlationId,
         category: 'invalid',

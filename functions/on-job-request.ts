@@ -1,7 +1,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
 import { admit } from '../shared/pipeline/admit.js';
-import { launch, reject } from '../shared/pipeline/launch.js';
+import { launch, publishRejection } from '../shared/pipeline/launch.js';
 import { findingOf } from './retry-or-reject.js';
 import { servePubsubPush } from './pubsub-invocation.js';
 
@@ -13,12 +13,17 @@ import { servePubsubPush } from './pubsub-invocation.js';
 export function onJobRequest(req: Request, res: Response): Promise<void> {
   return servePubsubPush('onJobRequest', req, res, {
     async invalid(reason, { deps, correlationId }) {
-      await reject(deps, { source: 'pubsub', correlationId, category: 'invalid', reasons: [reason] });
+      await publishRejection(deps, {
+        source: 'pubsub',
+        correlationId,
+        category: 'invalid',
+        reasons: [reason],
+      });
     },
     async message(message, { deps, correlationId }) {
       const json = messageJson(message);
-      const refuse = (text: string, request?: unknown, key?: string) =>
-        reject(deps, {
+      const publishRefusal = (text: string, request?: unknown, key?: string) =>
+        publishRejection(deps, {
           source: 'pubsub',
           correlationId,
           idempotencyKey: key ?? message.messageId,
@@ -27,7 +32,7 @@ export function onJobRequest(req: Request, res: Response): Promise<void> {
           ...(request !== undefined ? { request } : {}),
         });
       if (json === undefined) {
-        await refuse('The message data is not UTF-8 JSON; expected a JobRequest v1 object.');
+        await publishRefusal('The message data is not UTF-8 JSON; expected a JobRequest v1 object.');
         return;
       }
       const ids = {
@@ -38,12 +43,12 @@ export function onJobRequest(req: Request, res: Response): Promise<void> {
       const admission = admit(json, ids, deps.config);
       if (!admission.admitted) {
         // The message names every zod issue by path.
-        await refuse(admission.finding.message, json, admission.ownKey);
+        await publishRefusal(admission.finding.message, json, admission.ownKey);
         return;
       }
       if (message.withoutMetadata && !admission.keyGiven) {
         // Without a message id, nothing would make a redelivery the same job.
-        await refuse(
+        await publishRefusal(
           'The push is unwrapped without write_metadata, so the message has no id to make its redeliveries one job: set idempotencyKey in the request, or turn on write_metadata for the subscription.',
           json,
         );
@@ -53,7 +58,7 @@ export function onJobRequest(req: Request, res: Response): Promise<void> {
       await launch(request, { ...deps, logger: deps.logger.child({ correlationId: request.correlationId }) });
     },
     async permanent(error, { deps, correlationId }) {
-      await reject(deps, {
+      await publishRejection(deps, {
         source: 'pubsub',
         correlationId,
         category: 'invalid',

@@ -107,9 +107,9 @@ async function handlePubsubEvent(
     const correlationId = decoded.ok ? decoded.message.messageId : eventId;
     log = log.child({ correlationId });
     const invocation: Invocation = { deps: { ...runtime, logger: log }, log, correlationId };
-    if (!decoded.ok) return await refuse(decoded.reason, invocation, handlers);
+    if (!decoded.ok) return await handInvalid(decoded.reason, invocation, handlers);
     const missing = missingMetadata(functionName, decoded.message, handlers);
-    if (missing) return await refuse(missing, invocation, handlers);
+    if (missing) return await handInvalid(missing, invocation, handlers);
     try {
       await handlers.message(decoded.message, invocation);
     } catch (error) {
@@ -122,7 +122,7 @@ async function handlePubsubEvent(
 }
 
 /** A push with no usable message: logged, then acknowledged through the function's `invalid`. */
-function refuse(reason: Finding, invocation: Invocation, handlers: PubsubHandlers): Promise<void> {
+function handInvalid(reason: Finding, invocation: Invocation, handlers: PubsubHandlers): Promise<void> {
   invocation.log.warn('event refused: no usable Pub/Sub message', {
     reason: reason.code,
     detail: reason.message,

@@ -54,9 +54,9 @@ const tooLarge = (max: number): Refusal => ({
  * `identity` (415), then a `Content-Length` above the limit (413).
  *
  * @example
- *   refuseByHeaders({ 'content-encoding': 'gzip' }, 65536) // { status: 415, finding: { code: 'UNSUPPORTED_CONTENT_ENCODING', … } }
+ *   refusalByHeaders({ 'content-encoding': 'gzip' }, 65536) // { status: 415, finding: { code: 'UNSUPPORTED_CONTENT_ENCODING', … } }
  */
-export function refuseByHeaders(headers: IncomingHttpHeaders, maxBodyBytes: number): Refusal | undefined {
+export function refusalByHeaders(headers: IncomingHttpHeaders, maxBodyBytes: number): Refusal | undefined {
   const encoding = headers['content-encoding']?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
     return {
@@ -110,7 +110,12 @@ function readBody(req: IncomingMessage, maxBodyBytes: number, timeoutMs: number)
  * socket with unread input sends a reset that can destroy the answer before the client reads it,
  * so the close lingers (RFC 9112 §9.6).
  */
-function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, options: FrontOptions): void {
+function sendRefusal(
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: Refusal,
+  options: FrontOptions,
+): void {
   const correlationId = randomUUID();
   baseLogger
     .child({ function: 'webhook', correlationId })
@@ -160,14 +165,14 @@ function lingeringClose(
 export function webhookFront(app: RequestListener, options: FrontOptions = DEFAULT_OPTIONS): RequestListener {
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const max = await options.maxBodyBytes();
-    const early = refuseByHeaders(req.headers, max);
-    if (early) return refuse(req, res, early, options);
+    const early = refusalByHeaders(req.headers, max);
+    if (early) return sendRefusal(req, res, early, options);
     const read = await readBody(req, max, options.bodyTimeoutMs);
     if (read.kind === 'gone') {
       req.socket.destroy();
       return;
     }
-    if (read.kind === 'refused') return refuse(req, res, read.refusal, options);
+    if (read.kind === 'refused') return sendRefusal(req, res, read.refusal, options);
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = read.body;
     app(req, res);
   };

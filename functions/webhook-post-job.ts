@@ -4,7 +4,7 @@ import { IdempotencyKeySchema, type LaunchRequest } from '../shared/core/request
 import { parseUtf8Json } from '../shared/core/utf8-json.js';
 import { signedRequestKey, type SignedRequest } from '../shared/core/webhook-signature.js';
 import { admit } from '../shared/pipeline/admit.js';
-import { launch, reject } from '../shared/pipeline/launch.js';
+import { launch, publishRejection } from '../shared/pipeline/launch.js';
 import type { LaunchOutcome } from '../shared/pipeline/outcomes.js';
 import { findingOf, isPermanent, statusOfRejection } from './retry-or-reject.js';
 import { problem, sendFinding, sendJson, sendProblem } from './problem.js';
@@ -52,7 +52,7 @@ export async function postJob(
     deps.config,
   );
   if (!admission.admitted) {
-    if (!dryRun) await rejectQuietly(deps, headerCorrelationId, [admission.finding], json);
+    if (!dryRun) await publishRejectionQuietly(deps, headerCorrelationId, [admission.finding], json);
     return sendFinding(res, 400, admission.finding, headerCorrelationId, { errors: admission.issues });
   }
   // A plan's derived key is made for /jobs:plan, so no job can hold it: nothing to look up.
@@ -106,7 +106,7 @@ async function launchOrRefuse(
     if (!isPermanent(error)) throw error;
     const reasons = [findingOf(error)];
     if (!options.dryRun) {
-      await rejectQuietly(deps, request.correlationId, reasons, request, request.idempotencyKey);
+      await publishRejectionQuietly(deps, request.correlationId, reasons, request, request.idempotencyKey);
     }
     const status = error.code === 'BATCH_INVALID_ARGUMENT' ? 400 : 500;
     if (status === 500)
@@ -161,7 +161,7 @@ function sendOutcome(res: Response, outcome: LaunchOutcome, correlationId: strin
  * Publishes `request.rejected` for an authenticated but unusable request. The client's answer is
  * a 4xx either way, so a failed publish is logged rather than turned into a 503.
  */
-async function rejectQuietly(
+async function publishRejectionQuietly(
   deps: Runtime,
   correlationId: string,
   reasons: Finding[],
@@ -169,7 +169,7 @@ async function rejectQuietly(
   idempotencyKey?: string,
 ): Promise<void> {
   try {
-    await reject(deps, {
+    await publishRejection(deps, {
       source: 'webhook',
       correlationId,
       category: 'invalid',

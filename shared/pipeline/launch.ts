@@ -75,7 +75,7 @@ export async function launch(
       ...(result.report ? { report: result.report } : {}),
     };
     if (options.dryRun) return { status: 'rejected', ...refusal };
-    return reject(deps, { ...rejectionOf(request, fingerprint), ...refusal });
+    return publishRejection(deps, { ...rejectionOf(request, fingerprint), ...refusal });
   }
   if (options.dryRun) return result.planned;
   return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log });
@@ -148,7 +148,11 @@ async function settleExisting(
   const existing = describeExistingJob(job, lookedUp, request.streaming);
   const conflict = conflictOf(existing, fingerprint);
   if (conflict) {
-    return reject(deps, { ...rejectionOf(request, fingerprint), category: 'conflict', reasons: [conflict] });
+    return publishRejection(deps, {
+      ...rejectionOf(request, fingerprint),
+      category: 'conflict',
+      reasons: [conflict],
+    });
   }
   return announce(request, deps, {
     created: false,
@@ -250,7 +254,7 @@ export interface RejectInput {
  * A permanent refusal: logged at WARNING and published as `request.rejected`. Publishing can fail
  * transiently, in which case this throws and the caller retries.
  */
-export async function reject(deps: PipelineDeps, input: RejectInput): Promise<Rejected> {
+export async function publishRejection(deps: PipelineDeps, input: RejectInput): Promise<Rejected> {
   const key = input.idempotencyKey ?? input.correlationId;
   const eventId = await publishEvent(
     deps,

@@ -43,7 +43,7 @@ interface Judged {
 /** Registry answers that no retry will change: the request is rejected instead of retried. */
 const PERMANENT_IMAGE_CODES = new Set(['IMAGE_NOT_FOUND', 'DIGEST_MISMATCH', 'REGISTRY_AUTH_FAILED']);
 
-function refuse(category: RejectionCategory, reasons: Finding[], report?: EligibilityReport): PlanRefusal {
+function refusal(category: RejectionCategory, reasons: Finding[], report?: EligibilityReport): PlanRefusal {
   return report ? { ok: false, category, reasons, report } : { ok: false, category, reasons };
 }
 
@@ -86,10 +86,10 @@ async function resolveAndJudge(
     platform = jobPlatform(request, deps.config.platform);
   } catch (error) {
     if (!isStreamgateError(error)) throw error;
-    return refuse('invalid', [{ code: error.code, message: error.message }]);
+    return refusal('invalid', [{ code: error.code, message: error.message }]);
   }
   const policyFindings = checkPolicy(request, image, deps.config.policy);
-  if (policyFindings.length > 0) return refuse('policy', policyFindings);
+  if (policyFindings.length > 0) return refusal('policy', policyFindings);
   // Not Artifact Registry: never streamable, and Google credentials are never sent to it, so the
   // image is not read; the job runs the reference as given.
   const outside = reportOutsideArtifactRegistry(image);
@@ -112,7 +112,7 @@ async function readAndJudge(
   } catch (error) {
     apiEnabled.catch(() => undefined);
     if (isStreamgateError(error) && PERMANENT_IMAGE_CODES.has(error.code)) {
-      return refuse('image', [{ code: error.code, message: error.message }]);
+      return refusal('image', [{ code: error.code, message: error.message }]);
     }
     throw error;
   }
@@ -157,15 +157,15 @@ function decideStreaming(
 ): { ok: true; jobRegion: string; streamingOn: boolean } | PlanRefusal {
   // Whatever the streaming mode: there is no container to run, so no job is made for it.
   const notAnImage = report.reasons.filter((reason) => reason.code === 'NOT_AN_IMAGE');
-  if (notAnImage.length > 0) return refuse('image', notAnImage, report);
+  if (notAnImage.length > 0) return refusal('image', notAnImage, report);
   // Nor for an image the job's machines cannot run: with or without streaming it would not start.
   const wrongPlatform = report.reasons.filter((reason) => reason.code === 'NO_MATCHING_PLATFORM');
-  if (wrongPlatform.length > 0) return refuse('image', wrongPlatform, report);
+  if (wrongPlatform.length > 0) return refusal('image', wrongPlatform, report);
 
   const jobRegion = jobRegionFor(image, request, locations);
-  if (!jobRegion.ok) return refuse('invalid', jobRegion.reasons, report);
+  if (!jobRegion.ok) return refusal('invalid', jobRegion.reasons, report);
   const regionFindings = checkRegionPolicy(jobRegion.region, config.policy);
-  if (regionFindings.length > 0) return refuse('policy', regionFindings, report);
+  if (regionFindings.length > 0) return refusal('policy', regionFindings, report);
 
   const eligible = report.verdict === 'eligible';
   if (request.streaming === 'require' && !eligible) {
@@ -174,10 +174,10 @@ function decideStreaming(
       code: 'INELIGIBLE_IMAGE',
       message: `Streaming is required but ${request.image} cannot be streamed (${summary}); fix the image or use streaming "auto".`,
     };
-    return refuse('ineligible', [required, ...report.reasons], report);
+    return refusal('ineligible', [required, ...report.reasons], report);
   }
   const fallback = checkFallbackPolicy(request, report, config.policy);
-  if (fallback.length > 0) return refuse('policy', [...fallback, ...report.reasons], report);
+  if (fallback.length > 0) return refusal('policy', [...fallback, ...report.reasons], report);
   return { ok: true, jobRegion: jobRegion.region, streamingOn: eligible && request.streaming !== 'off' };
 }
 

@@ -16,7 +16,7 @@ import type { Finding } from '../core/reason-codes.js';
 import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../core/push-rules.js';
 import { admit } from './admit.js';
 import type { PipelineDeps } from './deps.js';
-import { launch, reject } from './launch.js';
+import { launch, publishRejection } from './launch.js';
 import type { LaunchOutcome, Rejected } from './outcomes.js';
 import type { KnownImage } from './plan.js';
 
@@ -65,7 +65,7 @@ interface PushedImage {
 export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineDeps): Promise<PushOutcome> {
   const log = deps.logger.child({ correlationId: meta.messageId, source: 'push' });
   const notice = readNotice(input);
-  if ('code' in notice) return refusePush(deps, meta, notice);
+  if ('code' in notice) return publishPushRefusal(deps, meta, notice);
   if (notice.kind === 'delete') {
     log.info('image deleted; nothing to launch', { tag: notice.tag, digest: notice.digest });
     return { status: 'ignored', reason: 'DELETE notifications launch nothing.' };
@@ -81,7 +81,7 @@ export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineD
   const read = await readPushed(image, deps);
   if (read.kind === 'not-an-image') return ignore(read.finding.message);
   const target = launchTarget(read, image);
-  if ('code' in target) return refusePush(deps, meta, target);
+  if ('code' in target) return publishPushRefusal(deps, meta, target);
   return {
     status: 'handled',
     digest: target.digest,
@@ -192,7 +192,7 @@ async function launchRules(
     launches.push(
       admission.admitted
         ? await launch(admission.request, deps, { image: known })
-        : await reject(deps, {
+        : await publishRejection(deps, {
             source: 'push',
             correlationId: meta.messageId,
             idempotencyKey,
@@ -238,8 +238,8 @@ async function readPushed(image: ImageReference, deps: PipelineDeps): Promise<Pu
 }
 
 /** Refuses the push message itself (not one rule's launch): `request.rejected` keyed on the message. */
-function refusePush(deps: PipelineDeps, meta: PushMeta, reason: Finding): Promise<Rejected> {
-  return reject(deps, {
+function publishPushRefusal(deps: PipelineDeps, meta: PushMeta, reason: Finding): Promise<Rejected> {
+  return publishRejection(deps, {
     source: 'push',
     correlationId: meta.messageId,
     idempotencyKey: `push-message:${meta.messageId}`,

@@ -74,7 +74,7 @@ const CloudEventHeadSchema = z.looseObject({
 });
 
 /** A refused envelope, with its reason. */
-export function refuseEnvelope(code: RequestReasonCode, message: string): EnvelopeResult {
+export function envelopeRefusal(code: RequestReasonCode, message: string): EnvelopeResult {
   return { ok: false, reason: { code, message } };
 }
 
@@ -106,21 +106,21 @@ export function topicFromSource(source: string | undefined): string | undefined 
  *
  * @example
  *   const result = decodePubsubEvent(cloudEvent);
- *   if (!result.ok) return refuseEnvelope(result.reason); // permanent: ack, never retry
+ *   if (!result.ok) return envelopeRefusal(result.reason); // permanent: ack, never retry
  *   const text = result.message.data.toString('utf8');
  */
 export function decodePubsubEvent(event: unknown): EnvelopeResult {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    return refuseEnvelope(
+    return envelopeRefusal(
       'INVALID_ENVELOPE',
       'The event is not an object, so it cannot carry a Pub/Sub message.',
     );
   }
   const head = CloudEventHeadSchema.safeParse(event);
-  if (!head.success) return refuseEnvelope('INVALID_ENVELOPE', 'The CloudEvent attributes are not strings.');
+  if (!head.success) return envelopeRefusal('INVALID_ENVELOPE', 'The CloudEvent attributes are not strings.');
   const { type, source } = head.data;
   if (type !== undefined && type !== PUBSUB_CLOUDEVENT_TYPE) {
-    return refuseEnvelope(
+    return envelopeRefusal(
       'UNSUPPORTED_EVENT',
       `Events of type "${type.slice(0, 120)}" are not handled here; this function expects ${PUBSUB_CLOUDEVENT_TYPE}.`,
     );
@@ -131,11 +131,11 @@ export function decodePubsubEvent(event: unknown): EnvelopeResult {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown shape';
-    return refuseEnvelope('INVALID_ENVELOPE', `The event does not contain a Pub/Sub message (${where}).`);
+    return envelopeRefusal('INVALID_ENVELOPE', `The event does not contain a Pub/Sub message (${where}).`);
   }
   const { message, subscription, deliveryAttempt } = parsed.data;
   const messageId = message.messageId ?? message.message_id ?? head.data.id;
-  if (!messageId) return refuseEnvelope('INVALID_ENVELOPE', 'The Pub/Sub message has no messageId.');
+  if (!messageId) return envelopeRefusal('INVALID_ENVELOPE', 'The Pub/Sub message has no messageId.');
   const publishTime = message.publishTime ?? message.publish_time;
   const orderingKey = message.orderingKey ?? message.ordering_key;
   const topic = topicFromSource(source);

@@ -1,4 +1,4 @@
-import { decodePubsubEvent, refuseEnvelope, topicFromSource, type EnvelopeResult } from './pubsub.js';
+import { decodePubsubEvent, envelopeRefusal, topicFromSource, type EnvelopeResult } from './pubsub.js';
 import { decodeUnwrapped, headerValue, PUBSUB_METADATA_HEADERS, type PushHeaders } from './unwrapped.js';
 import { parseUtf8Json } from '../utf8-json.js';
 
@@ -34,7 +34,7 @@ const BINARY_CLOUDEVENT_HEADERS = ['ce-type', 'ce-specversion', 'ce-source', 'ce
  *
  * @example
  *   const result = decodePushRequest({ path: req.url, headers: req.headers, body }, ['JobName']);
- *   if (!result.ok) return refuse(result.reason); // permanent: ack, never retry
+ *   if (!result.ok) return envelopeRefusal(result.reason); // permanent: ack, never retry
  */
 export function decodePushRequest(
   request: PushRequest,
@@ -59,7 +59,7 @@ export function decodePushRequest(
     return decodePubsubEvent(json);
   }
   if (json && ('context' in json || (typeof json.eventType === 'string' && 'resource' in json))) {
-    return refuseEnvelope(
+    return envelopeRefusal(
       'UNSUPPORTED_EVENT',
       'Legacy background events (Cloud Functions 1st gen) are not handled here; Pub/Sub pushes the message itself.',
     );

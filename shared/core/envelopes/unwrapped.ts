@@ -3,7 +3,7 @@ import { z } from 'zod';
 import {
   AttributesSchema,
   MAX_MESSAGE_BYTES,
-  refuseEnvelope,
+  envelopeRefusal,
   type EnvelopeResult,
   type PubsubMessage,
 } from './pubsub.js';
@@ -64,7 +64,7 @@ export function decodeUnwrapped(
   attributeNames: readonly string[],
 ): EnvelopeResult {
   if (body.length > MAX_MESSAGE_BYTES) {
-    return refuseEnvelope('INVALID_ENVELOPE', 'The body is larger than a Pub/Sub message can be (10 MB).');
+    return envelopeRefusal('INVALID_ENVELOPE', 'The body is larger than a Pub/Sub message can be (10 MB).');
   }
   const data = Buffer.from(body);
   const messageId = headerValue(headers, PUBSUB_METADATA_HEADERS.messageId);
@@ -84,13 +84,13 @@ export function decodeUnwrapped(
   if (!metadata.success) {
     const first = metadata.error.issues[0];
     const where = first ? `${first.path.join('.')}: ${first.message}` : 'bad metadata';
-    return refuseEnvelope(
+    return envelopeRefusal(
       'INVALID_ENVELOPE',
       `The x-goog-pubsub-* headers of the push are malformed (${where}).`,
     );
   }
   const attributes = AttributesSchema.safeParse(namedAttributes(headers, attributeNames));
-  if (!attributes.success) return refuseEnvelope('INVALID_ENVELOPE', 'An attribute header is too long.');
+  if (!attributes.success) return envelopeRefusal('INVALID_ENVELOPE', 'An attribute header is too long.');
   const { publishTime, subscription, orderingKey } = metadata.data;
   const message: PubsubMessage = {
     messageId: metadata.data.messageId,

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../shared/core/config.js';
-import { DEFAULT_MAX_BODY_BYTES, refuseByHeaders, webhookFront } from '../../../functions/webhook-front.js';
+import { DEFAULT_MAX_BODY_BYTES, refusalByHeaders, webhookFront } from '../../../functions/webhook-front.js';
 import { repeated, sendRaw } from '../../helpers/raw-http.js';
 
 const MAX = 4096;
@@ -147,10 +147,10 @@ describe('webhook body front', () => {
   });
 
   it('refuses from the headers alone, in order, and uses the schema default', () => {
-    expect(refuseByHeaders({ 'content-encoding': 'gzip', 'content-length': '10' }, MAX)?.status).toBe(415);
-    expect(refuseByHeaders({ 'content-length': String(MAX + 1) }, MAX)?.finding.code).toBe('BODY_TOO_LARGE');
-    expect(refuseByHeaders({ 'content-length': String(MAX) }, MAX)).toBeUndefined();
-    expect(refuseByHeaders({ 'content-encoding': '' }, MAX)).toBeUndefined();
+    expect(refusalByHeaders({ 'content-encoding': 'gzip', 'content-length': '10' }, MAX)?.status).toBe(415);
+    expect(refusalByHeaders({ 'content-length': String(MAX + 1) }, MAX)?.finding.code).toBe('BODY_TOO_LARGE');
+    expect(refusalByHeaders({ 'content-length': String(MAX) }, MAX)).toBeUndefined();
+    expect(refusalByHeaders({ 'content-encoding': '' }, MAX)).toBeUndefined();
     const config = parseConfig({
       project: 'demo-project',
       topics: { events: 'streamgate-events', notifications: 'batch-notifications' },
