@@ -1,7 +1,12 @@
-import { StreamgateError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApiStatusChecker } from './api-status.js';
-import { lazyArtifactRegistryClient, lazyServiceUsageClient, type GaxClientOptions } from './clients.js';
+import {
+  lazyArtifactRegistryClient,
+  lazyServiceUsageClient,
+  type ArtifactRegistryClient,
+  type GaxClientOptions,
+} from './clients.js';
+import { FactsFailures } from './facts-failures.js';
 import type {
   RepositoryFacts,
   RepositoryFactsAnswer,
@@ -11,8 +16,7 @@ import { registryAuthority, type ImageReference } from '../../core/image-referen
 import type { RepositoryFactsSource } from '../../core/ports.js';
 import { registryOverridesFromEnv, type RegistryOverrides } from '../registry/overrides.js';
 import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
-import { grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
-import { describeFailure, isCannotAsk, isNoCredentials, isNotFound } from './grpc-failures.js';
+import { isNotFound } from './grpc-failures.js';
 import {
   coordinatesOf,
   dockerImageName,
@@ -79,77 +83,13 @@ export function createArtifactRegistryFactsSource(
   const repositories = new TtlCache<string, RepositoryFactsAnswer>(options.repositoryTtlMs ?? 60_000, now);
   // Digest-addressed, so an image's media type never changes; AR may send several pushes per digest.
   const mediaTypes = new TtlCache<string, string | undefined>(options.repositoryTtlMs ?? 60_000, now);
-  const backoffMs = options.unavailableBackoffMs ?? 30_000;
-  let unavailableUntil = 0;
-  /** What to answer during the back-off: why the last call could not be made. */
-  let cannotAsk: 'unavailable' | RepositoryFactsNotConfigured = 'unavailable';
-  let warned = false;
-
-  /** Decides what a failed call means; returns why there are no facts, or throws. */
-  const onFailure = (error: unknown, what: string): 'unavailable' | RepositoryFactsNotConfigured => {
-    const fields = { rpc: what, grpcCode: grpcCode(error), error: describeFailure(error) };
-    if (explicit && (isUnreachable(error) || isServerHiccup(error))) {
-      throw new StreamgateError(
-        'ARTIFACT_REGISTRY_UNAVAILABLE',
-        `Artifact Registry API did not answer ${what}: ${fields.error}`,
-        {
-          kind: 'transient',
-          cause: error,
-          details: { grpcCode: fields.grpcCode },
-        },
-      );
-    }
-    if (!explicit && isCannotAsk(error)) {
-      unavailableUntil = now() + backoffMs;
-      cannotAsk = isNoCredentials(error) ? NO_CREDENTIALS : 'unavailable';
-      // Once per instance: without access every launch would log the same thing.
-      if (!warned)
-        logger.warn('Artifact Registry API cannot be asked; judging without repository facts', fields);
-      else logger.debug('Artifact Registry API cannot be asked', fields);
-      warned = true;
-      return cannotAsk;
-    }
-    if (!explicit && isServerHiccup(error)) {
-      throw new StreamgateError(
-        'ARTIFACT_REGISTRY_UNAVAILABLE',
-        `Artifact Registry API failed ${what}: ${fields.error}`,
-        {
-          kind: 'transient',
-          cause: error,
-          details: { grpcCode: fields.grpcCode },
-        },
-      );
-    }
-    logger.warn('Artifact Registry API refused the request; judging without repository facts', fields);
-    return 'unavailable';
-  };
-
-  const loadRepository = async (name: string): Promise<RepositoryFactsAnswer> => {
-    try {
-      const [repository] = await (await arClient()).getRepository({ name }, { timeout });
-      return toRepositoryFacts(repository);
-    } catch (error) {
-      if (isNotFound(error)) {
-        logger.warn('Artifact Registry repository not found; judging without repository facts', {
-          repository: name,
-        });
-        return 'unavailable';
-      }
-      return onFailure(error, `GetRepository ${name}`);
-    }
-  };
-
-  const loadMediaType = async (name: string): Promise<string | undefined> => {
-    try {
-      const [image] = await (await arClient()).getDockerImage({ name }, { timeout });
-      return imageMediaTypeOf(image);
-    } catch (error) {
-      if (isNotFound(error)) return undefined; // e.g. a push not yet indexed: the repository facts still hold
-      onFailure(error, `GetDockerImage ${name}`);
-      return undefined;
-    }
-  };
-
+  const failures = new FactsFailures({
+    explicit,
+    backoffMs: options.unavailableBackoffMs ?? 30_000,
+    now,
+    logger,
+  });
+  const readers: FactsReaders = { client: arClient, timeout, logger, failures };
   return {
     async facts(reference: ImageReference, digest: string): Promise<RepositoryFactsAnswer> {
       const at = coordinatesOf(reference);
@@ -157,13 +97,14 @@ export function createArtifactRegistryFactsSource(
       const imageName = dockerImageName(at, digest);
       const authority = registryAuthority(reference).toLowerCase();
       if (!explicit && options.overrides?.has(authority)) return localRegistryNotConfigured(authority);
-      if (!explicit && now() < unavailableUntil) return cannotAsk;
+      const backingOff = failures.backingOff();
+      if (backingOff !== undefined) return backingOff;
       const name = repositoryName(at);
-      const repository = await repositories.get(name, () => loadRepository(name), isFacts);
+      const repository = await repositories.get(name, () => loadRepository(readers, name), isFacts);
       if (!isFacts(repository) || repository.format !== 'DOCKER') return repository;
       const imageMediaType = await mediaTypes.get(
         imageName,
-        () => loadMediaType(imageName),
+        () => loadMediaType(readers, imageName),
         (value) => value !== undefined,
       );
       return imageMediaType === undefined ? { ...repository } : { ...repository, imageMediaType };
@@ -202,18 +143,43 @@ export function artifactRegistryFactsSourceFromEnv(
   });
 }
 
+/** What the two reads are made with. */
+interface FactsReaders {
+  client: () => Promise<ArtifactRegistryClient>;
+  timeout: number;
+  logger: Logger;
+  failures: FactsFailures;
+}
+
+async function loadRepository(readers: FactsReaders, name: string): Promise<RepositoryFactsAnswer> {
+  try {
+    const [repository] = await (await readers.client()).getRepository({ name }, { timeout: readers.timeout });
+    return toRepositoryFacts(repository);
+  } catch (error) {
+    if (isNotFound(error)) {
+      readers.logger.warn('Artifact Registry repository not found; judging without repository facts', {
+        repository: name,
+      });
+      return 'unavailable';
+    }
+    return readers.failures.onFailure(error, `GetRepository ${name}`);
+  }
+}
+
+async function loadMediaType(readers: FactsReaders, name: string): Promise<string | undefined> {
+  try {
+    const [image] = await (await readers.client()).getDockerImage({ name }, { timeout: readers.timeout });
+    return imageMediaTypeOf(image);
+  } catch (error) {
+    if (isNotFound(error)) return undefined; // e.g. a push not yet indexed: the repository facts still hold
+    readers.failures.onFailure(error, `GetDockerImage ${name}`);
+    return undefined;
+  }
+}
+
 function isFacts(answer: RepositoryFactsAnswer): answer is RepositoryFacts {
   return answer !== 'unavailable' && !('notConfigured' in answer);
 }
-
-/** ADC found nothing: the remedy is a credential, not a role. */
-const NO_CREDENTIALS: RepositoryFactsNotConfigured = {
-  notConfigured: {
-    why: 'no Google credentials were found (Application Default Credentials)',
-    remedy:
-      'run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS (or, for a stand-in, ARTIFACT_REGISTRY_API_ENDPOINT)',
-  },
-};
 
 /** A registry behind a local override, with no Artifact Registry endpoint to ask about it. */
 function localRegistryNotConfigured(authority: string): RepositoryFactsNotConfigured {
