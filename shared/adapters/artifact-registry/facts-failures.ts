@@ -1,11 +1,13 @@
 import { StreamgateError } from '../../core/errors.js';
 import type { RepositoryFactsNotConfigured } from '../../core/eligibility.js';
+import type { Clock } from '../../core/ports.js';
 import { grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
 import type { Logger } from '../logger.js';
+import { systemClock } from '../system-clock.js';
 import { describeFailure, isCannotAsk, isNoCredentials } from './grpc-failures.js';
 
 /** Why there are no repository facts: the API could not be asked, or it is not configured. */
-export type NoFacts = 'unavailable' | RepositoryFactsNotConfigured;
+type NoFacts = 'unavailable' | RepositoryFactsNotConfigured;
 
 /** ADC found nothing: the remedy is a credential, not a role. */
 const NO_CREDENTIALS: RepositoryFactsNotConfigured = {
@@ -22,7 +24,7 @@ const NO_CREDENTIALS: RepositoryFactsNotConfigured = {
  * without access means judging without facts, warned once per instance.
  *
  * @example
- *   const failures = new FactsFailures({ explicit: false, backoffMs: 30_000, now: Date.now, logger });
+ *   const failures = new FactsFailures({ explicit: false, backoffMs: 30_000, clock: systemClock, logger });
  *   try { … } catch (error) { return failures.onFailure(error, 'GetRepository r'); }
  */
 export class FactsFailures {
@@ -32,12 +34,14 @@ export class FactsFailures {
   private warned = false;
 
   constructor(
-    private readonly options: { explicit: boolean; backoffMs: number; now: () => number; logger: Logger },
+    private readonly options: { explicit: boolean; backoffMs: number; clock: Clock; logger: Logger },
   ) {}
 
   /** During the back-off, why there are no facts; otherwise undefined (go ahead and ask). */
   backingOff(): NoFacts | undefined {
-    return !this.options.explicit && this.options.now() < this.unavailableUntil ? this.cannotAsk : undefined;
+    return !this.options.explicit && this.options.clock.now().getTime() < this.unavailableUntil
+      ? this.cannotAsk
+      : undefined;
   }
 
   /** Decides what a failed call means; returns why there are no facts, or throws. */
@@ -48,7 +52,7 @@ export class FactsFailures {
       throw unavailable(error, `Artifact Registry API did not answer ${what}: ${fields.error}`);
     }
     if (!explicit && isCannotAsk(error)) {
-      this.unavailableUntil = this.options.now() + this.options.backoffMs;
+      this.unavailableUntil = this.options.clock.now().getTime() + this.options.backoffMs;
       this.cannotAsk = isNoCredentials(error) ? NO_CREDENTIALS : 'unavailable';
       // Once per instance: without access every launch would log the same thing.
       if (!this.warned)
