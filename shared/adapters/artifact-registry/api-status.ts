@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Clock } from '../../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { ServiceUsageClient } from './clients.js';
 import { grpcCode } from '../grpc-errors.js';
@@ -25,7 +26,7 @@ function toApiEnabled(service: unknown): boolean | 'unknown' {
 export interface ApiStatusCheckerOptions {
   client: () => Promise<ServiceUsageClient>;
   ttlMs: number;
-  now: () => number;
+  clock: Clock;
   timeoutMs: number;
   logger: Logger;
 }
@@ -37,7 +38,7 @@ export interface ApiStatusCheckerOptions {
 export function createApiStatusChecker(
   options: ApiStatusCheckerOptions,
 ): (project: string) => Promise<boolean | 'unknown'> {
-  const cache = new TtlCache<string, boolean | 'unknown'>(options.ttlMs, options.now);
+  const cache = new TtlCache<string, boolean | 'unknown'>(options.ttlMs, options.clock);
   let warned = false;
 
   const ask = async (project: string): Promise<boolean | 'unknown'> => {

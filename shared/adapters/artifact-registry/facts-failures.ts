@@ -3,7 +3,6 @@ import type { RepositoryFactsNotConfigured } from '../../core/eligibility.js';
 import type { Clock } from '../../core/ports.js';
 import { grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
 import type { Logger } from '../logger.js';
-import { systemClock } from '../system-clock.js';
 import { describeFailure, isCannotAsk, isNoCredentials } from './grpc-failures.js';
 
 /** Why there are no repository facts: the API could not be asked, or it is not configured. */

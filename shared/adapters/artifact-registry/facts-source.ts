@@ -13,7 +13,8 @@ import type {
   RepositoryFactsNotConfigured,
 } from '../../core/eligibility.js';
 import { registryAuthority, type ImageReference } from '../../core/image-reference.js';
-import type { RepositoryFactsSource } from '../../core/ports.js';
+import type { Clock, RepositoryFactsSource } from '../../core/ports.js';
+import { systemClock } from '../system-clock.js';
 import { registryOverridesFromEnv, type RegistryOverrides } from '../registry/overrides.js';
 import { artifactRegistryEndpointsFromEnv, type GrpcEndpoint } from './endpoints.js';
 import { isNotFound } from './grpc-failures.js';
@@ -46,7 +47,7 @@ export interface ArtifactRegistryFactsOptions {
   apiStatusTtlMs?: number;
   /** After the default endpoint could not be asked, skip asking for this long. Default 30 s. */
   unavailableBackoffMs?: number;
-  now?: () => number;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -68,7 +69,7 @@ export interface ArtifactRegistryFactsSource extends RepositoryFactsSource {
 export function createArtifactRegistryFactsSource(
   options: ArtifactRegistryFactsOptions = {},
 ): ArtifactRegistryFactsSource {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const timeout = options.timeoutMs ?? 5_000;
   const logger = options.logger ?? createLogger({ component: 'artifact-registry' });
   const explicit = options.artifactRegistryEndpoint !== undefined;
@@ -80,13 +81,13 @@ export function createArtifactRegistryFactsSource(
     ...(options.serviceUsageEndpoint ? { endpoint: options.serviceUsageEndpoint } : {}),
     ...(options.defaultClientOptions ? { defaultOptions: options.defaultClientOptions } : {}),
   });
-  const repositories = new TtlCache<string, RepositoryFactsAnswer>(options.repositoryTtlMs ?? 60_000, now);
+  const repositories = new TtlCache<string, RepositoryFactsAnswer>(options.repositoryTtlMs ?? 60_000, clock);
   // Digest-addressed, so an image's media type never changes; AR may send several pushes per digest.
-  const mediaTypes = new TtlCache<string, string | undefined>(options.repositoryTtlMs ?? 60_000, now);
+  const mediaTypes = new TtlCache<string, string | undefined>(options.repositoryTtlMs ?? 60_000, clock);
   const failures = new FactsFailures({
     explicit,
     backoffMs: options.unavailableBackoffMs ?? 30_000,
-    now,
+    clock,
     logger,
   });
   const readers: FactsReaders = { client: arClient, timeout, logger, failures };
@@ -112,7 +113,7 @@ export function createArtifactRegistryFactsSource(
     apiEnabled: createApiStatusChecker({
       client: suClient,
       ttlMs: options.apiStatusTtlMs ?? 5 * 60_000,
-      now,
+      clock,
       timeoutMs: timeout,
       logger,
     }),

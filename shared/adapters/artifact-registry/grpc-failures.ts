@@ -1,6 +1,6 @@
 /** How this adapter sorts the errors thrown by the Google clients (google-gax). */
 
-import { GrpcCode, grpcCode, isServerHiccup, isUnreachable } from '../grpc-errors.js';
+import { GrpcCode, grpcCode, isUnreachable } from '../grpc-errors.js';
 
 const { PERMISSION_DENIED, UNAUTHENTICATED, NOT_FOUND } = GrpcCode;
 

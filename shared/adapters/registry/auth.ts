@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import { memoizePromise } from '../memoize.js';
 import type { Clock } from '../../core/ports.js';
+import { ExpiringMap } from '../expiring-map.js';
 
 /** What a `Bearer` challenge asks for. */
 export interface BearerChallenge {
@@ -105,40 +106,29 @@ export const DEFAULT_TOKEN_LIFETIME_S = 60;
 
 /** Registry tokens by realm, service and scope; each entry lives until its expiry minus a margin. */
 export class TokenCache {
-  private readonly entries = new Map<string, { token: string; expiresAt: number }>();
+  private readonly entries: ExpiringMap<string, string>;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly marginMs = 10_000,
-    private readonly maxEntries = 256,
-  ) {}
+    maxEntries = 256,
+  ) {
+    this.entries = new ExpiringMap(clock, maxEntries);
+  }
 
   static key(challenge: BearerChallenge): string {
     return `${challenge.realm}\n${challenge.service ?? ''}\n${challenge.scope ?? ''}`;
   }
 
   get(challenge: BearerChallenge): string | undefined {
-    const key = TokenCache.key(challenge);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (this.clock.now().getTime() >= entry.expiresAt) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.token;
+    return this.entries.get(TokenCache.key(challenge));
   }
 
   /** Stores a token for `lifetimeSeconds`, less the margin (but never less than zero). */
   set(challenge: BearerChallenge, token: string, lifetimeSeconds: number): void {
-    const key = TokenCache.key(challenge);
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     const lifetimeMs = lifetimeSeconds * 1000;
     const usable = Math.max(0, lifetimeMs - Math.min(this.marginMs, lifetimeMs / 2));
-    this.entries.set(key, { token, expiresAt: this.clock.now().getTime() + usable });
+    this.entries.set(TokenCache.key(challenge), token, usable);
   }
 
   delete(challenge: BearerChallenge): void {

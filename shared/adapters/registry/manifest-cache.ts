@@ -4,6 +4,7 @@
  * only briefly.
  */
 import type { Clock } from '../../core/ports.js';
+import { ExpiringMap } from '../expiring-map.js';
 
 /** Bytes exactly as served, plus the Content-Type the registry gave. */
 export interface CachedContent {
@@ -63,31 +64,21 @@ export class DigestCache {
 
 /** Tag → digest answers, each kept for `ttlMs` from when it was learnt. */
 export class TagCache {
-  private readonly entries = new Map<string, { digest: string; until: number }>();
+  private readonly entries: ExpiringMap<string, string>;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly ttlMs: number,
-    private readonly maxEntries = 1024,
-  ) {}
+    maxEntries = 1024,
+  ) {
+    this.entries = new ExpiringMap(clock, maxEntries);
+  }
 
   get(key: string): string | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (this.clock.now().getTime() >= entry.until) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.digest;
+    return this.entries.get(key);
   }
 
   set(key: string, digest: string): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { digest, until: this.clock.now().getTime() + this.ttlMs });
+    this.entries.set(key, digest, this.ttlMs);
   }
 }

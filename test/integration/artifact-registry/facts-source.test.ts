@@ -178,7 +178,7 @@ describe('facts(): repository facts from the Artifact Registry API', () => {
 describe('facts(): caching', () => {
   it('memoizes repository facts per repository until the TTL runs out', async () => {
     let now = 1_000_000;
-    const source = localSource({ now: () => now, repositoryTtlMs: 60_000 });
+    const source = localSource({ clock: { now: () => new Date(now) }, repositoryTtlMs: 60_000 });
     const ref = arReference('us-central1', 'demo-project', 'mirror', 'a');
     const first = calls('GetRepository');
     await source.facts(ref, DIGEST);
@@ -194,7 +194,7 @@ describe('facts(): caching', () => {
     let now = 0;
     const name = repo('us-central1', 'changing');
     standIn.addRepository({ name, mode: 'STANDARD_REPOSITORY' });
-    const source = localSource({ now: () => now, repositoryTtlMs: 1_000 });
+    const source = localSource({ clock: { now: () => new Date(now) }, repositoryTtlMs: 1_000 });
     const ref = arReference('us-central1', 'demo-project', 'changing', 'img');
     const before = calls('GetRepository');
     const answers = await Promise.all([
@@ -237,7 +237,7 @@ describe('apiEnabled(): containerfilesystem.googleapis.com via Service Usage', (
 
   it('caches the answer per project for the TTL (injected clock)', async () => {
     let now = 0;
-    const source = localSource({ now: () => now, apiStatusTtlMs: 300_000 });
+    const source = localSource({ clock: { now: () => new Date(now) }, apiStatusTtlMs: 300_000 });
     standIn.setServiceState('cache-project', 'containerfilesystem.googleapis.com', 'ENABLED');
     const before = calls('GetService');
     expect(await source.apiEnabled('cache-project')).toBe(true);
@@ -264,7 +264,7 @@ describe('when the API cannot be reached', () => {
         sslCreds: (await import('@grpc/grpc-js')).credentials.createInsecure(),
       },
       logger: createLogger({}, logs.sink),
-      now: () => now,
+      clock: { now: () => new Date(now) },
       unavailableBackoffMs: 30_000,
       timeoutMs: 20_000,
     });
@@ -294,7 +294,7 @@ describe('when the API cannot be reached', () => {
         defaultClientOptions: { apiEndpoint: '127.0.0.1', port: deadPort },
         logger: createLogger({}, () => {}),
         timeoutMs: 20_000,
-        now: () => now,
+        clock: { now: () => new Date(now) },
       });
       const ref = arReference('us-central1', 'demo-project', 'apps', 'tool');
       const answer = await source.facts(ref, DIGEST);
