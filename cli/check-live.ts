@@ -3,7 +3,7 @@
  * (bounded), and judge it exactly as a launch would. Same report and exit statuses as `--manifest`;
  * an image that cannot be read exits 2 with the registry's answer on stderr.
  */
-import { judge, reportOutsideArtifactRegistry } from '../shared/core/eligibility.js';
+import { judgeRead, reportOutsideArtifactRegistry } from '../shared/core/eligibility.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import { parseImageReference, type ImageReference } from '../shared/core/image-reference.js';
 import type { Platform } from '../shared/core/platform.js';
@@ -62,11 +62,7 @@ export async function checkLive(args: LiveCheckArgs, deps: LiveCheckDeps = {}): 
       return EXIT.usage;
     }
     const repository = await live.repositoryFacts.facts(image, resolved.digest);
-    const report = judge({
-      manifest: resolved.manifest,
-      digest: resolved.digest,
-      manifests: resolved.manifests,
-      config: resolved.config,
+    const report = judgeRead(resolved, {
       platform: args.platform,
       image,
       ...(args.region === undefined ? {} : { requestedRegion: args.region }),

@@ -13,6 +13,7 @@ import type { ImageReference } from './image-reference.js';
 import type { LocationSettings } from './locations.js';
 import { classifyManifest, type FetchedManifest } from './manifest.js';
 import { DEFAULT_PLATFORM, type Platform } from './platform.js';
+import type { ResolvedImage } from './ports.js';
 import type { EligibilityReasonCode, Finding, WarningCode } from './reason-codes.js';
 
 export type {
@@ -109,6 +110,28 @@ export function judge(input: JudgeInput): EligibilityReport {
   if (platformDigest !== undefined) report.platformDigest = platformDigest;
   if (jobRegion !== undefined) report.jobRegion = jobRegion;
   return report;
+}
+
+/** What a registry read gives the judge (`ImageResolver.resolve`): root document, digest, children, config. */
+type ReadImage = Pick<ResolvedImage, 'manifest' | 'digest' | 'manifests' | 'config'>;
+
+/**
+ * Judges an image as read from its registry, with the rest of the judge's input as context.
+ *
+ * @example
+ *   judgeRead(await images.resolve(reference, platform), { platform, image: reference })
+ */
+export function judgeRead(
+  read: ReadImage,
+  context: Omit<JudgeInput, 'manifest' | 'digest' | 'manifests' | 'config'> = {},
+): EligibilityReport {
+  return judge({
+    manifest: read.manifest,
+    digest: read.digest,
+    manifests: read.manifests,
+    config: read.config,
+    ...context,
+  });
 }
 
 /**

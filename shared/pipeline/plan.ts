@@ -1,5 +1,5 @@
 import { locationSettingsFor, type StreamgateConfig } from '../core/config.js';
-import { judge, reportOutsideArtifactRegistry, type EligibilityReport } from '../core/eligibility.js';
+import { judgeRead, reportOutsideArtifactRegistry, type EligibilityReport } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
 import { streamingDecisionOf } from '../core/events.js';
 import {
@@ -120,11 +120,7 @@ async function readAndJudge(
     deps.repositoryFacts.facts(image, resolved.digest),
     apiEnabled,
   ]);
-  const report = judge({
-    manifest: resolved.manifest,
-    digest: resolved.digest,
-    manifests: resolved.manifests,
-    config: resolved.config,
+  const report = judgeRead(resolved, {
     platform,
     image,
     ...(request.region ? { requestedRegion: request.region } : {}),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Rule } from '../core/config.js';
-import { judge } from '../core/eligibility.js';
+import { judgeRead } from '../core/eligibility.js';
 import { isStreamgateError } from '../core/errors.js';
 import {
   formatImageReference,
@@ -224,13 +224,7 @@ async function readPushed(image: ImageReference, deps: PipelineDeps): Promise<Pu
     if (!isStreamgateError(error) || error.transient) throw error;
     return { kind: 'unreadable', finding: { code: error.code, message: error.message } };
   }
-  const report = judge({
-    manifest: resolved.manifest,
-    digest: resolved.digest,
-    manifests: resolved.manifests,
-    config: resolved.config,
-    platform,
-  });
+  const report = judgeRead(resolved, { platform });
   const notAnImage = report.reasons.find((reason) => reason.code === 'NOT_AN_IMAGE');
   return notAnImage
     ? { kind: 'not-an-image', finding: notAnImage }
