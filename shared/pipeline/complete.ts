@@ -68,38 +68,49 @@ export async function handleJobNotification(
   if (!TERMINAL.has(claim) && !deps.config.events.stateChanged) {
     return ignored(log, { code: 'UNSUPPORTED_EVENT', message: `State ${claim} is not terminal.` }, 'DEBUG');
   }
-  const job = await deps.batch.getJob(note.JobName);
+  const found = await managedJob(note.JobName, deps.batch);
+  if ('code' in found) return ignored(log, found, found.code === 'FOREIGN_JOB' ? 'DEBUG' : 'WARNING');
+  return publishConfirmed(note, found, { ...deps, logger: log });
+}
+
+/** The job as Batch records it, with its streamgate labels; NOT_FOUND or FOREIGN_JOB otherwise. */
+async function managedJob(
+  jobName: string,
+  batch: PipelineDeps['batch'],
+): Promise<{ job: JobSnapshot; labels: Labels } | Finding> {
+  const job = await batch.getJob(jobName);
   if (!job) {
-    return ignored(log, {
+    return {
       code: 'NOT_FOUND',
-      message: `Batch has no job ${note.JobName} (deleted since, or the notification is forged); nothing is published.`,
-    });
+      message: `Batch has no job ${jobName} (deleted since, or the notification is forged); nothing is published.`,
+    };
   }
   const labels = readStreamgateLabels(job.labels);
   if (!labels.managed) {
-    return ignored(
-      log,
-      { code: 'FOREIGN_JOB', message: `Job ${note.JobName} was not created by streamgate.` },
-      'DEBUG',
-    );
+    return { code: 'FOREIGN_JOB', message: `Job ${jobName} was not created by streamgate.` };
   }
+  return { job, labels };
+}
+
+/**
+ * Publishes what Batch confirms of the claim: `job.completed` for a terminal claim once Batch
+ * records a terminal state (JOB_STATE_UNCONFIRMED until then), `job.state_changed` for the very
+ * state Batch records; a late or forged non-terminal claim is ignored.
+ */
+async function publishConfirmed(
+  note: JobNotification,
+  { job, labels }: { job: JobSnapshot; labels: Labels },
+  deps: PipelineDeps,
+): Promise<CompletionOutcome> {
+  const claim = note.NewJobState;
   const recorded = job.state;
   if (TERMINAL.has(claim)) {
     if (!TERMINAL.has(recorded)) throw unconfirmed(note.JobName, claim, recorded);
-    return publishCompleted(job, recorded as TerminalJobState, labels, note.JobName, {
-      ...deps,
-      logger: log,
-    });
+    return publishCompleted(job, recorded as TerminalJobState, labels, note.JobName, deps);
   }
   if (recorded !== claim) {
-    return ignored(
-      log,
-      {
-        code: 'UNSUPPORTED_EVENT',
-        message: `Batch records job ${note.JobName} as ${recorded}, not ${claim}; no state event (the notification is late or forged).`,
-      },
-      'INFO',
-    );
+    const message = `Batch records job ${note.JobName} as ${recorded}, not ${claim}; no state event (the notification is late or forged).`;
+    return ignored(deps.logger, { code: 'UNSUPPORTED_EVENT', message }, 'INFO');
   }
   return publishStateChanged(job, claim, labels, note.JobName, deps);
 }
