@@ -1,9 +1,8 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
-import { publishRejection } from '../shared/pipeline/launch.js';
 import { handlePush } from '../shared/pipeline/push.js';
-import { findingOf } from './retry-or-reject.js';
 import { servePubsubPush } from './pubsub-invocation.js';
+import { publishingRejections } from './pubsub-rejections.js';
 
 /**
  * `onImagePush`: Artifact Registry notifications from the `gcr` topic. Tagged INSERTs of images
@@ -13,20 +12,10 @@ import { servePubsubPush } from './pubsub-invocation.js';
  */
 export function onImagePush(req: Request, res: Response): Promise<void> {
   return servePubsubPush('onImagePush', req, res, {
-    async invalid(reason, { deps, correlationId }) {
-      await publishRejection(deps, { source: 'push', correlationId, category: 'invalid', reasons: [reason] });
-    },
+    ...publishingRejections('push'),
     async message(message, { deps }) {
       // Non-JSON data parses as undefined, which handlePush refuses with INVALID_REQUEST.
       await handlePush(messageJson(message), { messageId: message.messageId }, deps);
-    },
-    async permanent(error, { deps, correlationId }) {
-      await publishRejection(deps, {
-        source: 'push',
-        correlationId,
-        category: 'invalid',
-        reasons: [findingOf(error)],
-      });
     },
   });
 }

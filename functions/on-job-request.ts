@@ -2,8 +2,8 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { messageJson } from '../shared/core/envelopes/pubsub.js';
 import { admit } from '../shared/pipeline/admit.js';
 import { launch, publishRejection } from '../shared/pipeline/launch.js';
-import { findingOf } from './retry-or-reject.js';
 import { servePubsubPush } from './pubsub-invocation.js';
+import { publishingRejections } from './pubsub-rejections.js';
 
 /**
  * `onJobRequest`: JobRequest v1 messages published by other systems. The idempotency key is the
@@ -12,14 +12,7 @@ import { servePubsubPush } from './pubsub-invocation.js';
  */
 export function onJobRequest(req: Request, res: Response): Promise<void> {
   return servePubsubPush('onJobRequest', req, res, {
-    async invalid(reason, { deps, correlationId }) {
-      await publishRejection(deps, {
-        source: 'pubsub',
-        correlationId,
-        category: 'invalid',
-        reasons: [reason],
-      });
-    },
+    ...publishingRejections('pubsub'),
     async message(message, { deps, correlationId }) {
       const json = messageJson(message);
       const publishRefusal = (text: string, request?: unknown, key?: string) =>
@@ -56,14 +49,6 @@ export function onJobRequest(req: Request, res: Response): Promise<void> {
       }
       const { request } = admission;
       await launch(request, { ...deps, logger: deps.logger.child({ correlationId: request.correlationId }) });
-    },
-    async permanent(error, { deps, correlationId }) {
-      await publishRejection(deps, {
-        source: 'pubsub',
-        correlationId,
-        category: 'invalid',
-        reasons: [findingOf(error)],
-      });
     },
   });
 }

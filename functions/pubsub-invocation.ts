@@ -13,7 +13,7 @@ import type { Finding } from '../shared/core/reason-codes.js';
 import { failCloudEvent, isPermanent } from './retry-or-reject.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
-interface Invocation {
+export interface Invocation {
   /** The runtime with a logger that carries this invocation's ids. */
   deps: Runtime;
   log: Logger;
