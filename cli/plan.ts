@@ -7,16 +7,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigText } from '../shared/adapters/config-loader.js';
-import { jobDefaultsFor, type StreamgateConfig } from '../shared/core/config.js';
+import type { StreamgateConfig } from '../shared/core/config.js';
 import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
 import { jobPlatform } from '../shared/core/machine-families.js';
 import { formatPlatform } from '../shared/core/platform.js';
-import {
-  LAUNCH_SOURCES,
-  parseJobRequest,
-  toLaunchRequest,
-  type LaunchRequest,
-} from '../shared/core/request.js';
+import { LAUNCH_SOURCES, type LaunchRequest } from '../shared/core/request.js';
+import { admit } from '../shared/pipeline/admit.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
 import { systemClock } from '../shared/adapters/system-clock.js';
 import { planLaunch, type PlanResult } from '../shared/pipeline/plan.js';
@@ -110,7 +106,7 @@ export async function runPlan(argv: string[], io: CliIo, deps: PlanDeps = {}): P
       io.err(`streamgate: cannot read ${request.image}: ${await describeReadFailure(error)}`);
       return EXIT.usage;
     }
-    // The platform every image was judged against (toLaunchRequest has checked it already).
+    // The platform every image was judged against (admission has checked it already).
     const platform = formatPlatform(jobPlatform(request, config.platform));
     io.out(values.json ? JSON.stringify(planJson(result, platform)) : formatPlan(result, request, platform));
     return result.ok ? EXIT.ok : EXIT.ineligible;
@@ -153,17 +149,9 @@ async function readRequest(
   }
   // Stable across runs of the same file, so two plans of one request name the same job.
   const key = `plan-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
-  try {
-    return toLaunchRequest(parseJobRequest(json), {
-      source,
-      idempotencyKey: key,
-      correlationId: key,
-      defaults: jobDefaultsFor(config),
-    });
-  } catch (error) {
-    if (isStreamgateError(error)) throw new UsageError(`${file}: ${error.message}`);
-    throw error;
-  }
+  const admission = admit(json, { source, idempotencyKey: key, correlationId: key }, config);
+  if (!admission.admitted) throw new UsageError(`${file}: ${admission.finding.message}`);
+  return admission.request;
 }
 
 async function readText(file: string): Promise<string> {
