@@ -14,7 +14,7 @@ const SIGNATURE_HEADER = 'x-streamgate-signature';
  *
  * @example
  *   const check = checkSignature(req, { method: 'POST', path: route.path, body: raw }, deps);
- *   if (!check.ok) return sendProblem(res, problem(401, [check.reason], correlationId));
+ *   if (!check.ok) return sendFinding(res, 401, check.reason, correlationId);
  */
 export function checkSignature(req: Request, signed: SignedRequest, deps: Runtime): SignatureCheck {
   if (deps.webhookSecrets.length === 0) {

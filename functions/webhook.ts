@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { CorrelationIdSchema } from '../shared/core/request.js';
 import { isTransient, RETRY_AFTER_SECONDS } from './retry-or-reject.js';
-import { problem, sendProblem } from './problem.js';
+import { problem, sendFinding, sendProblem } from './problem.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';
 import { jobStatus } from './webhook-job-status.js';
@@ -30,19 +30,8 @@ export async function webhook(req: Request, res: Response): Promise<void> {
   } catch {
     // The only 500 that is not a bug: the deployment itself is misconfigured (logged CRITICAL by
     // getRuntime). No request can succeed until the config is fixed.
-    sendProblem(
-      res,
-      problem(
-        500,
-        [
-          {
-            code: 'CONFIG_INVALID',
-            message: 'streamgate is misconfigured; the operator has to fix its config.',
-          },
-        ],
-        correlationId,
-      ),
-    );
+    const message = 'streamgate is misconfigured; the operator has to fix its config.';
+    sendFinding(res, 500, { code: 'CONFIG_INVALID', message }, correlationId);
     return;
   }
   const log = runtime.logger.child({ function: 'webhook', correlationId });
@@ -59,19 +48,8 @@ export async function webhook(req: Request, res: Response): Promise<void> {
       return;
     }
     log.error('unexpected failure', { error });
-    sendProblem(
-      res,
-      problem(
-        500,
-        [
-          {
-            code: 'INTERNAL',
-            message: 'An internal error occurred; it was logged with this correlation id.',
-          },
-        ],
-        correlationId,
-      ),
-    );
+    const message = 'An internal error occurred; it was logged with this correlation id.';
+    sendFinding(res, 500, { code: 'INTERNAL', message }, correlationId);
   }
 }
 
@@ -79,13 +57,11 @@ async function answer(req: Request, res: Response, deps: Runtime, correlationId:
   const route = matchRoute(req.method, req.path);
   switch (route.kind) {
     case 'not-found':
-      return sendProblem(
+      return sendFinding(
         res,
-        problem(
-          404,
-          [{ code: 'NOT_FOUND', message: 'Use POST /jobs, POST /jobs:plan or GET /jobs/<id>.' }],
-          correlationId,
-        ),
+        404,
+        { code: 'NOT_FOUND', message: 'Use POST /jobs, POST /jobs:plan or GET /jobs/<id>.' },
+        correlationId,
       );
     case 'method-not-allowed':
       return sendProblem(
@@ -105,7 +81,7 @@ async function answer(req: Request, res: Response, deps: Runtime, correlationId:
     case 'status': {
       // A GET is signed over an empty body, whatever the client sent with it.
       const check = checkSignature(req, { method: req.method, path: route.path, body: '' }, deps);
-      if (!check.ok) return sendProblem(res, problem(401, [check.reason], correlationId));
+      if (!check.ok) return sendFinding(res, 401, check.reason, correlationId);
       return jobStatus(req, res, deps, route.jobId, correlationId);
     }
     case 'create':
