@@ -9,6 +9,7 @@ import {
 } from '../shared/adapters/artifact-registry/facts-source.js';
 import { readEnv } from '../shared/adapters/env.js';
 import { createLogger, type Logger, type Severity } from '../shared/adapters/logger.js';
+import { memoizePromise } from '../shared/adapters/memoize.js';
 import type { AccessTokenSource } from '../shared/adapters/registry/auth.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
 import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
@@ -20,6 +21,8 @@ import type { CliIo } from './io.js';
 const DEFAULT_REGISTRY_TIMEOUT_MS = 10_000;
 /** The longest the CLI waits for repository facts before judging without them. */
 const FACTS_DEADLINE_MS = 2_000;
+/** The longest loading the clients of explicit (stand-in) endpoints may take, outside that deadline. */
+const LOCAL_LOAD_BOUND_MS = 30_000;
 /** Registry attempts per request: fewer than the functions, whose caller (Pub/Sub) retries anyway. */
 const CLI_REGISTRY_ATTEMPTS = 3;
 
@@ -69,17 +72,24 @@ export function createLiveAdapters(io: CliIo, options: LiveAdapterOptions = {}):
       { timeoutMs: deadline, logger: logger.child({ component: 'artifact-registry' }) },
       options.env,
     ));
+  // With both endpoints explicit (stand-ins), loading the clients is local work that involves no
+  // credential lookup, so the deadline starts after it: a cold process on a busy machine can spend
+  // seconds there. Towards Google, credential discovery happens in it and stays under the deadline.
+  const explicit = (['ARTIFACT_REGISTRY_API_ENDPOINT', 'SERVICE_USAGE_API_ENDPOINT'] as const).every(
+    (name) => readEnv(name, options.env) !== undefined,
+  );
+  const localClientsLoaded = memoizePromise(async () => {
+    if (explicit) await withDeadline(() => source().warmUp(), LOCAL_LOAD_BOUND_MS, undefined, logger);
+  });
   return {
     images: new RegistryImageResolver(client, { logger }),
-    // The deadline bounds the wait for an answer, not the import of the client library (~250 ms
-    // cold, seconds on a busy machine), which is done before it starts.
     repositoryFacts: {
       facts: async (reference, digest) => {
-        await import('@google-cloud/artifact-registry');
+        await localClientsLoaded();
         return withDeadline(() => source().facts(reference, digest), deadline, 'unavailable', logger);
       },
       apiEnabled: async (project) => {
-        await import('@google-cloud/service-usage');
+        await localClientsLoaded();
         return withDeadline(() => source().apiEnabled(project), deadline, 'unknown', logger);
       },
     },

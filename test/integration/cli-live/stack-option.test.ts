@@ -77,8 +77,8 @@ describe('streamgate check --stack and a quiet CLI', () => {
   });
 
   it('--stack FILE: the registry and Artifact Registry come from the file; facts are read, nothing warns', async () => {
-    // The CLI waits at most 2 s for the facts' answer; it imports the client library before that
-    // wait starts, so a cold process on a busy machine still gets the loopback stand-in's answer.
+    // The CLI waits at most 2 s for the facts' answer; with explicit (stand-in) endpoints it loads
+    // the clients before that wait starts, so a cold process on a busy machine still gets the answer.
     const before = standIns.artifactRegistry.calls.GetRepository ?? 0;
     const run = await streamgate(['check', '--stack', stackFile, IMAGE, '--json']);
     expect(run.code, run.stderr).toBe(0);
