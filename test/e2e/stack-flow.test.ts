@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StreamgateEvent } from '../../shared/core/cloudevent.js';
 import { EVENT_TYPES } from '../../shared/core/events.js';
 import { signatureHeader } from '../../shared/core/webhook-signature.js';
@@ -21,7 +21,10 @@ import { FAST_TIMINGS, repositoryRoot, startStack, type RunningStack } from '../
 type Launched = StreamgateEvent<typeof EVENT_TYPES.launched>;
 type Completed = StreamgateEvent<typeof EVENT_TYPES.completed>;
 
-const WAIT_MS = 20_000;
+// Generous on purpose: a busy 2-core machine can take many times an idle one's few seconds. Each
+// test waits for up to two events, so the file's test timeout covers two waits.
+const WAIT_MS = 60_000;
+vi.setConfig({ testTimeout: 150_000 });
 const SECRET = 'e2e-webhook-secret-0123456789abcdef';
 const IMAGE = 'us-central1-docker.pkg.dev/demo-project/apps/hello';
 
@@ -240,7 +243,7 @@ describe('streamgate demo', () => {
         '--stack',
         stack.paths.endpoints,
         '--timeout',
-        '40',
+        '120',
       ],
       { cwd: repositoryRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -249,7 +252,7 @@ describe('streamgate demo', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 130_000);
       child.once('exit', (exitCode) => {
         clearTimeout(timer);
         resolve(exitCode);
@@ -267,5 +270,5 @@ describe('streamgate demo', () => {
     expect(stderr).toMatch(/launched hello:eligible in us-central1 \(streaming on\)/);
     expect(stderr).toMatch(/launched hello:dup in us-central1 \(streaming off: DUPLICATE_LAYER\)/);
     expect(stderr).toMatch(/completed hello:eligible SUCCEEDED/);
-  }, 60_000);
+  }, 150_000);
 });

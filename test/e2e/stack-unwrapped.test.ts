@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StreamgateEvent } from '../../shared/core/cloudevent.js';
 import { EVENT_TYPES } from '../../shared/core/events.js';
 import { buildDemoImages, pushDemoImages, type PushedDemoImage } from '../../infra/local/demo-images.js';
@@ -20,7 +20,10 @@ import { FAST_TIMINGS, startStack, type RunningStack } from '../../infra/local/s
 type Launched = StreamgateEvent<typeof EVENT_TYPES.launched>;
 type Completed = StreamgateEvent<typeof EVENT_TYPES.completed>;
 
-const WAIT_MS = 20_000;
+// Generous on purpose: a busy 2-core machine can take many times an idle one's few seconds. Each
+// test waits for up to two events, so the file's test timeout covers two waits.
+const WAIT_MS = 60_000;
+vi.setConfig({ testTimeout: 150_000 });
 let stateDir: string;
 let stack: RunningStack;
 let tail: EventTail;
