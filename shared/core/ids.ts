@@ -86,3 +86,22 @@ export function rejectionEventId(source: string, idempotencyKey: string, fingerp
   const id = `rejected:${source}:${keyHash(idempotencyKey, 26)}`;
   return fingerprint === undefined ? id : `${id}:${fingerprint}`;
 }
+
+/**
+ * A Batch job's full name, as GetJob takes it.
+ *
+ * @example batchJobName('p', 'us-central1', 'sg-webhook-abc') // 'projects/p/locations/us-central1/jobs/sg-webhook-abc'
+ */
+export function batchJobName(project: string, region: string, jobId: string): string {
+  return `projects/${project}/locations/${region}/jobs/${jobId}`;
+}
+
+/**
+ * The region and job id a Batch job name holds, or undefined for anything else.
+ *
+ * @example jobNameParts('projects/p/locations/us-east1/jobs/j') // { region: 'us-east1', jobId: 'j' }
+ */
+export function jobNameParts(name: string): { region: string; jobId: string } | undefined {
+  const match = /^projects\/[^/]+\/locations\/([^/]+)\/jobs\/([^/]+)$/.exec(name);
+  return match ? { region: match[1] as string, jobId: match[2] as string } : undefined;
+}

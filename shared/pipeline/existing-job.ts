@@ -1,4 +1,5 @@
 import type { EligibilityReport, Verdict } from '../core/eligibility.js';
+import { batchJobName, jobNameParts } from '../core/ids.js';
 import { streamingDecisionOf, type StreamingDecision } from '../core/events.js';
 import { readStreamgateLabels, type StreamgateJobLabels } from '../core/labels.js';
 import type { JobSnapshot } from '../core/ports.js';
@@ -30,7 +31,6 @@ export interface ExistingJob {
 }
 
 const VERDICTS: readonly Verdict[] = ['eligible', 'ineligible', 'needs-resolution'];
-const JOB_NAME = /^projects\/[^/]+\/locations\/([^/]+)\/jobs\/([^/]+)$/;
 const PINNED = /@(sha256:[a-f0-9]{64})$/;
 // Labels hold codes only; a repeat says so instead of inventing the original sentence.
 const RECORDED =
@@ -48,7 +48,7 @@ export async function findJob(
   regions: readonly string[],
   deps: Pick<PipelineDeps, 'batch' | 'config'>,
 ): Promise<{ job: JobSnapshot; name: string } | undefined> {
-  const names = regions.map((region) => `projects/${deps.config.project}/locations/${region}/jobs/${jobId}`);
+  const names = regions.map((region) => batchJobName(deps.config.project, region, jobId));
   const jobs = await Promise.all(names.map((name) => deps.batch.getJob(name)));
   const index = jobs.findIndex((job) => job !== undefined);
   return index < 0 ? undefined : { job: jobs[index] as JobSnapshot, name: names[index] as string };
@@ -66,7 +66,7 @@ export function describeExistingJob(
   fallbackMode: StreamingMode,
 ): ExistingJob {
   const jobName = job.name ?? lookedUp;
-  const [, region = '', jobId = ''] = JOB_NAME.exec(jobName) ?? JOB_NAME.exec(lookedUp) ?? [];
+  const { region, jobId } = jobNameParts(jobName) ?? jobNameParts(lookedUp) ?? { region: '', jobId: '' };
   const imageUri = job.image;
   const enabled = job.streaming === true;
   const labels = readStreamgateLabels(job.labels);

@@ -1,4 +1,4 @@
-import { JOB_ID_PATTERN } from '../core/ids.js';
+import { batchJobName, JOB_ID_PATTERN } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -26,7 +26,8 @@ export async function describeJob(
 ): Promise<JobStatus | undefined> {
   if (!JOB_ID_PATTERN.test(jobId)) return undefined;
   for (const region of regions) {
-    const job = await deps.batch.getJob(`projects/${deps.config.project}/locations/${region}/jobs/${jobId}`);
+    // One region at a time: a later region's outage does not hide a job an earlier one holds.
+    const job = await deps.batch.getJob(batchJobName(deps.config.project, region, jobId));
     if (!job) continue;
     const labels = readStreamgateLabels(job.labels);
     if (!labels.managed) return undefined;
