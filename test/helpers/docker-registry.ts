@@ -86,8 +86,8 @@ export async function startDockerRegistry(
   };
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
-  for (let attempt = 0; attempt < 300 && Date.now() < deadline; attempt++) {
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (let attempt = 0; attempt < 1_200 && Date.now() < deadline; attempt++) {
     if (child.exitCode !== null) break;
     try {
       const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
