@@ -1,5 +1,5 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { handleJobNotification, JobNotificationSchema } from '../shared/pipeline/complete.js';
+import { handleJobNotification, JobNotificationSchema } from '../shared/pipeline/job-notifications.js';
 import { servePubsubPush } from './pubsub-invocation.js';
 
 /**

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../shared/core/events.js';
-import { JobNotificationSchema } from '../../shared/pipeline/complete.js';
+import { JobNotificationSchema } from '../../shared/pipeline/job-notifications.js';
 import {
   batchNotification,
   corpusEvents,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { isStreamgateError } from '../../../shared/core/errors.js';
 import { toLaunchRequest } from '../../../shared/core/request.js';
-import { handleJobNotification } from '../../../shared/pipeline/complete.js';
+import { handleJobNotification } from '../../../shared/pipeline/job-notifications.js';
 import { launch } from '../../../shared/pipeline/launch.js';
 import { memoryPorts, TEST_DIGEST } from '../../helpers/memory-ports.js';
 

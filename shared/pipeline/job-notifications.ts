@@ -8,7 +8,7 @@ import {
   type TerminalJobState,
 } from '../core/events.js';
 import { StreamgateError } from '../core/errors.js';
-import { completionEventId, stateChangedEventId } from '../core/ids.js';
+import { completionEventId, jobNameParts, stateChangedEventId } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import type { JobSnapshot, TaskSummary } from '../core/ports.js';
 import type { Finding } from '../core/reason-codes.js';
@@ -207,7 +207,7 @@ function jobFacts(
   project: string,
 ): { jobName: string; jobUid: string; region: string } {
   const jobName = canonicalName(job, notified, project);
-  return { jobName, jobUid: job.uid || jobName, region: regionOf(jobName) };
+  return { jobName, jobUid: job.uid || jobName, region: jobNameParts(jobName)?.region ?? 'unknown' };
 }
 
 function ignored(
@@ -224,10 +224,6 @@ function ignored(
 function canonicalName(job: JobSnapshot, fallback: string, project: string): string {
   const name = job.name ?? fallback;
   return name.replace(/^projects\/[^/]+\//, `projects/${project}/`);
-}
-
-function regionOf(jobName: string): string {
-  return /\/locations\/([^/]+)\//.exec(jobName)?.[1] ?? 'unknown';
 }
 
 function taskCounts(
