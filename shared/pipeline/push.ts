@@ -24,12 +24,12 @@ import type { KnownImage } from './plan.js';
  * Artifact Registry's notification on the `gcr` topic (docs/platform-facts.md): `digest` and `tag` are
  * full references, and either may be missing.
  */
-export const PushNoticeSchema = z.looseObject({
+const PushNoticeSchema = z.looseObject({
   action: z.string().max(32),
   digest: z.string().min(1).max(1024).optional(),
   tag: z.string().min(1).max(1024).optional(),
 });
-export type PushNotice = z.infer<typeof PushNoticeSchema>;
+type PushNotice = z.infer<typeof PushNoticeSchema>;
 
 export type PushOutcome =
   | { status: 'ignored'; reason: string }

@@ -27,7 +27,7 @@ import type {
 import type { PipelineDeps } from '../../shared/pipeline/deps.js';
 
 export const TEST_DIGEST = `sha256:${'ab'.repeat(32)}`;
-export const TEST_NOW = new Date('2026-11-27T00:00:00Z');
+const TEST_NOW = new Date('2026-11-27T00:00:00Z');
 
 /** A config with the required settings filled in. */
 export function testConfig(config: Partial<StreamgateConfigInput> = {}) {
@@ -40,7 +40,7 @@ export function testConfig(config: Partial<StreamgateConfigInput> = {}) {
 }
 
 /** A registry that answers every reference with one document (and image config), recording what was asked. */
-export class MemoryImages implements ImageResolver {
+class MemoryImages implements ImageResolver {
   readonly references: ImageReference[] = [];
   /** `os/architecture[/variant]` per call. */
   readonly platforms: string[] = [];
@@ -64,7 +64,7 @@ export class MemoryImages implements ImageResolver {
 }
 
 /** Repository facts with one fixed answer. */
-export class MemoryFacts implements RepositoryFactsSource {
+class MemoryFacts implements RepositoryFactsSource {
   constructor(public answer: RepositoryFactsAnswer = { format: 'DOCKER', mode: 'STANDARD' }) {}
   async facts(): Promise<RepositoryFactsAnswer> {
     return this.answer;
@@ -122,7 +122,7 @@ export class MemoryBatch implements BatchJobs {
 }
 
 /** The events topic as a list of messages. */
-export class MemoryEvents implements EventSink {
+class MemoryEvents implements EventSink {
   readonly messages: OutboundMessage[] = [];
   async publish(message: OutboundMessage): Promise<string> {
     this.messages.push(message);
