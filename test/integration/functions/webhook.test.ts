@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHmac } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { Problem } from '../../../functions/problem.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { jobIdFor } from '../../../shared/core/ids.js';
 import { signatureHeader, signedRequestKey } from '../../../shared/core/webhook-signature.js';
@@ -24,16 +25,7 @@ const request = (fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  reasons: Array<{ code: string; message: string }>;
-  correlationId?: string;
-  errors?: string[];
-}
+type ProblemBody = Problem & { errors?: string[] };
 
 describe('webhook through functions-framework', () => {
   let stack: Stack;
