@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/core/config.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
 import { parseJobRequest } from '../../../shared/core/request.js';
-import { isCosignTag, jobRequestFromRule, matchRules, rulesForPush } from '../../../shared/core/push-rules.js';
+import {
+  isCosignTag,
+  jobRequestFromRule,
+  matchRules,
+  rulesForPush,
+} from '../../../shared/core/push-rules.js';
 
 const config = parseConfig({
   project: 'demo-project',
