@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StreamgateError } from './errors.js';
 import { EVENT_DATA_SCHEMAS, isEventType, type EventData, type EventType } from './events.js';
 import { formatIssues } from './issues.js';
+import { parseUtf8Json } from './utf8-json.js';
 
 /**
  * CloudEvents 1.0 envelopes and their binary-mode mapping onto Pub/Sub messages (google-cloudevents
@@ -122,15 +123,9 @@ export function fromPubsubMessage(message: {
     });
   }
   const raw = message.data ?? '';
-  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new StreamgateError('INVALID_ENVELOPE', 'Event data is not valid JSON.', {
-      kind: 'permanent',
-      cause,
-    });
+  const json = parseUtf8Json(typeof raw === 'string' ? new TextEncoder().encode(raw) : raw);
+  if (json === undefined) {
+    throw new StreamgateError('INVALID_ENVELOPE', 'Event data is not UTF-8 JSON.', { kind: 'permanent' });
   }
   const data = EVENT_DATA_SCHEMAS[type].safeParse(json);
   if (!data.success) throw invalid('INVALID_ENVELOPE', `event ${type} data`, data.error);
