@@ -38,9 +38,21 @@ export function fuzzParameters<T>(base: number = BASE_RUNS): FcParameters<T> {
   return parameters;
 }
 
-/** Per-test timeout that grows with the scale (a scale-100 run takes minutes, not seconds). */
+/**
+ * How much longer than on an idle machine a property may take: the timeout only stops a stuck run,
+ * and a busy 2-core machine (the suite's own workers plus other work) runs these several times
+ * slower.
+ */
+const LOAD_MARGIN = 4;
+
+/**
+ * Per-test timeout: `baseMs` (an idle machine's generous bound) times the load margin, growing with
+ * the scale (a scale-100 run takes minutes, not seconds).
+ *
+ * @example it('…', async () => { … }, fuzzTimeoutMs(60_000)); // 240 s at scale 1
+ */
 export function fuzzTimeoutMs(baseMs: number): number {
-  return Math.round(baseMs * Math.max(1, FUZZ_SCALE));
+  return Math.round(baseMs * LOAD_MARGIN * Math.max(1, FUZZ_SCALE));
 }
 
 function positiveNumber(text: string | undefined, fallback: number): number {
