@@ -29,6 +29,24 @@ import type { PipelineDeps } from '../../shared/pipeline/deps.js';
 export const TEST_DIGEST = `sha256:${'ab'.repeat(32)}`;
 const TEST_NOW = new Date('2026-11-27T00:00:00Z');
 
+/** A small eligible Docker schema 2 manifest, the image the pipeline tests launch. */
+export const TEST_MANIFEST = {
+  schemaVersion: 2,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  config: {
+    mediaType: 'application/vnd.docker.container.image.v1+json',
+    digest: `sha256:${'c'.repeat(64)}`,
+    size: 1,
+  },
+  layers: [
+    {
+      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      digest: `sha256:${'1'.repeat(64)}`,
+      size: 9,
+    },
+  ],
+};
+
 /** A config with the required settings filled in. */
 export function testConfig(config: Partial<StreamgateConfigInput> = {}) {
   return parseConfig({

@@ -7,7 +7,7 @@ import type { BatchJobPlan } from '../../../shared/core/job-builder.js';
 import { toLaunchRequest, type JobRequestV1, type LaunchRequest } from '../../../shared/core/request.js';
 import { lookupRegions, MAX_LOOKUP_REGIONS } from '../../../shared/pipeline/job-region.js';
 import { launch } from '../../../shared/pipeline/launch.js';
-import { memoryPorts, type MemoryBatch } from '../../helpers/memory-ports.js';
+import { TEST_DIGEST, TEST_MANIFEST, memoryPorts, type MemoryBatch } from '../../helpers/memory-ports.js';
 
 /**
  * launch()'s idempotency decisions with in-memory ports (our own interfaces, not Google clients):
@@ -15,28 +15,12 @@ import { memoryPorts, type MemoryBatch } from '../../helpers/memory-ports.js';
  * a create that loses a race to another request under the same key.
  */
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const MANIFEST = {
-  schemaVersion: 2,
-  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-  config: {
-    mediaType: 'application/vnd.docker.container.image.v1+json',
-    digest: `sha256:${'c'.repeat(64)}`,
-    size: 1,
-  },
-  layers: [
-    {
-      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-      digest: `sha256:${'1'.repeat(64)}`,
-      size: 9,
-    },
-  ],
-};
+const DIGEST = TEST_DIGEST;
 const IMAGE = `us-central1-docker.pkg.dev/demo-project/apps/web@${DIGEST}`;
 
 /** The in-memory ports, with the counts these tests assert on. */
 function harness(config: Partial<StreamgateConfigInput> = {}) {
-  const ports = memoryPorts({ config, document: MANIFEST });
+  const ports = memoryPorts({ config, document: TEST_MANIFEST });
   return {
     deps: ports.deps,
     jobs: ports.batch.jobs,

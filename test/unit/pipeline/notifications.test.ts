@@ -4,35 +4,19 @@ import { isStreamgateError } from '../../../shared/core/errors.js';
 import { toLaunchRequest } from '../../../shared/core/request.js';
 import { handleJobNotification } from '../../../shared/pipeline/job-notifications.js';
 import { launch } from '../../../shared/pipeline/launch.js';
-import { memoryPorts, TEST_DIGEST } from '../../helpers/memory-ports.js';
+import { TEST_MANIFEST, memoryPorts, TEST_DIGEST } from '../../helpers/memory-ports.js';
 
 /**
  * Batch job notifications with in-memory ports: the notification only names a job; what is
  * published comes from Batch's record (the JobSnapshot), so forged or late claims publish nothing.
  */
 
-const MANIFEST = {
-  schemaVersion: 2,
-  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-  config: {
-    mediaType: 'application/vnd.docker.container.image.v1+json',
-    digest: `sha256:${'c'.repeat(64)}`,
-    size: 1,
-  },
-  layers: [
-    {
-      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-      digest: `sha256:${'1'.repeat(64)}`,
-      size: 9,
-    },
-  ],
-};
 const IMAGE = `us-central1-docker.pkg.dev/demo-project/apps/web@${TEST_DIGEST}`;
 
 /** A job streamgate launched (through launch(), so its labels are real), and the ports around it. */
 async function launchedJob(options: { stateChanged?: boolean } = {}) {
   const ports = memoryPorts({
-    document: MANIFEST,
+    document: TEST_MANIFEST,
     config: { projectNumber: '123456', events: { stateChanged: options.stateChanged ?? false } },
   });
   const request = toLaunchRequest(

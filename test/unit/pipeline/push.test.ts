@@ -2,29 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../../shared/core/config.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { handlePush } from '../../../shared/pipeline/push.js';
-import { memoryPorts, TEST_DIGEST, testConfig } from '../../helpers/memory-ports.js';
+import { TEST_MANIFEST, memoryPorts, TEST_DIGEST, testConfig } from '../../helpers/memory-ports.js';
 
 /**
  * Artifact Registry pushes with in-memory ports: which pushes launch which jobs, what is ignored
  * without a trace in Batch or on the events topic, and what is refused with a `request.rejected`.
  */
 
-const MANIFEST = {
-  schemaVersion: 2,
-  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-  config: {
-    mediaType: 'application/vnd.docker.container.image.v1+json',
-    digest: `sha256:${'c'.repeat(64)}`,
-    size: 1,
-  },
-  layers: [
-    {
-      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-      digest: `sha256:${'1'.repeat(64)}`,
-      size: 9,
-    },
-  ],
-};
 const HELM = {
   schemaVersion: 2,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -51,7 +35,7 @@ const RULES = [
 
 function ports(
   rules: Array<Partial<Rule> & { name: string; image: string }> = RULES,
-  document: unknown = MANIFEST,
+  document: unknown = TEST_MANIFEST,
 ) {
   return memoryPorts({ document, config: { rules } });
 }
