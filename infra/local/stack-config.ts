@@ -107,6 +107,40 @@ export type LocalStackParts = Pick<
   'project' | 'registryHost' | 'registry' | 'artifactRegistry' | 'batch' | 'pubsub'
 >;
 
+/** Where running stand-ins listen, as a process reports them: `batch` and `pubsub` as host:port. */
+export interface ListeningStandIns {
+  batch: { address: string };
+  pubsub: { address: string };
+  artifactRegistry: { address: string };
+  registry: { url: string };
+  registryHost: string;
+  project: string;
+}
+
+/**
+ * The endpoints file's content for stand-ins and the functions serving them.
+ *
+ * @example
+ *   await writeEndpointsFile(path, stackEndpoints(standIns, functionUrls, secret));
+ */
+export function stackEndpoints(
+  standIns: ListeningStandIns,
+  functions: StackEndpoints['functions'],
+  webhookSecret: string,
+): StackEndpoints {
+  return {
+    functions,
+    batch: standIns.batch.address,
+    pubsub: standIns.pubsub.address,
+    artifactRegistry: standIns.artifactRegistry.address,
+    registry: standIns.registry.url,
+    registryHost: standIns.registryHost,
+    project: standIns.project,
+    topics: { ...LOCAL_TOPICS },
+    webhookSecret,
+  };
+}
+
 /**
  * The environment that points the Google clients and the registry client at a local stack: the
  * functions get it from the stand-ins, `streamgate check --stack` from the endpoints file.

@@ -24,9 +24,9 @@ import {
 import {
   LOCAL_PROJECT,
   LOCAL_REGISTRY_HOST,
-  LOCAL_TOPICS,
   randomWebhookSecret,
   removeEndpointsFile,
+  stackEndpoints,
   stackPaths,
   writeEndpointsFile,
   writeSampleConfig,
@@ -169,17 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       pushUnwrapped: options.pushUnwrapped ?? false,
     });
 
-    const endpoints: StackEndpoints = {
-      functions: functionUrls,
-      batch: standIns.batch.address,
-      pubsub: standIns.pubsub.address,
-      artifactRegistry: standIns.artifactRegistry.address,
-      registry: standIns.registry.url,
-      registryHost: standIns.registryHost,
-      project: standIns.project,
-      topics: { ...LOCAL_TOPICS },
-      webhookSecret,
-    };
+    const endpoints = stackEndpoints(standIns, functionUrls, webhookSecret);
     if (writeFile) {
       await writeEndpointsFile(paths.endpoints, endpoints);
       cleanups.push(() => removeEndpointsFile(paths.endpoints));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_TOPICS, writeEndpointsFile } from '../../../infra/local/stack-config.js';
+import { stackEndpoints, writeEndpointsFile } from '../../../infra/local/stack-config.js';
 import { startRegistryStandIn } from '../../../infra/local/registry/server.js';
 import { startStandIns, type StandIns } from '../../../infra/local/standins.js';
 import { buildImage, makeLayer, Pusher } from '../../helpers/oci-images.js';
@@ -58,17 +58,13 @@ describe('streamgate check --stack and a quiet CLI', () => {
     dir = await mkdtemp(join(tmpdir(), 'streamgate-stack-option-'));
     stackFile = join(dir, 'local-stack.json');
     const unused = 'http://127.0.0.1:9/'; // check never calls the functions
-    await writeEndpointsFile(stackFile, {
-      functions: { onImagePush: unused, onJobRequest: unused, webhook: unused, onJobStateChanged: unused },
-      batch: standIns.batch.address,
-      pubsub: standIns.pubsub.address,
-      artifactRegistry: standIns.artifactRegistry.address,
-      registry: standIns.registry.url,
-      registryHost: standIns.registryHost,
-      project: standIns.project,
-      topics: { ...LOCAL_TOPICS },
-      webhookSecret: 'unused-secret',
-    });
+    const functions = {
+      onImagePush: unused,
+      onJobRequest: unused,
+      webhook: unused,
+      onJobStateChanged: unused,
+    };
+    await writeEndpointsFile(stackFile, stackEndpoints(standIns, functions, 'unused-secret'));
     userEnv = { PATH: process.env.PATH, HOME: dir, CLOUDSDK_CONFIG: dir };
   });
   afterAll(async () => {
