@@ -5,11 +5,14 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Logger } from '../shared/adapters/logger.js';
+import { systemClock } from '../shared/adapters/system-clock.js';
 import type { PubsubMessage } from '../shared/core/envelopes/pubsub.js';
 import { decodePushRequest, type PushRequest } from '../shared/core/envelopes/push-request.js';
 import { headerValue } from '../shared/core/envelopes/unwrapped.js';
 import type { StreamgateError } from '../shared/core/errors.js';
+import { traceLogFields } from '../shared/core/log-lines.js';
 import type { Finding } from '../shared/core/reason-codes.js';
+import { TRACE_ATTRIBUTES, traceFromAttributes, traceFromHeaders } from '../shared/core/trace-context.js';
 import { failCloudEvent, isPermanent } from './retry-or-reject.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
@@ -98,15 +101,25 @@ async function handlePubsubEvent(
   request: PushRequest,
   handlers: PubsubHandlers,
 ): Promise<void> {
+  const receivedAt = systemClock.now();
   // A bad config throws here: Pub/Sub keeps retrying until the deployment is fixed.
   const runtime = await getRuntime();
   const eventId = headerValue(request.headers, 'ce-id') ?? 'unknown';
-  let log = runtime.logger.child({ function: functionName, correlationId: eventId });
+  const { project } = runtime.config;
+  const httpTrace = traceFromHeaders((name) => headerValue(request.headers, name));
+  let log = runtime.logger.child({
+    function: functionName,
+    correlationId: eventId,
+    ...traceLogFields(httpTrace, project),
+  });
   try {
-    const decoded = decodePushRequest(request, handlers.attributes);
+    const decoded = decodePushRequest(request, [...(handlers.attributes ?? []), ...TRACE_ATTRIBUTES]);
     const correlationId = decoded.ok ? decoded.message.messageId : eventId;
-    log = log.child({ correlationId });
-    const invocation: Invocation = { deps: { ...runtime, logger: log }, log, correlationId };
+    // The publisher's trace, when the message carries one, joins these lines to its request.
+    const messageTrace = decoded.ok ? traceFromAttributes(decoded.message.attributes) : undefined;
+    log = log.child({ correlationId, ...traceLogFields(messageTrace, project) });
+    const deps: Runtime = { ...runtime, logger: log, receivedAt };
+    const invocation: Invocation = { deps, log, correlationId };
     if (!decoded.ok) return await handInvalid(decoded.reason, invocation, handlers);
     const missing = missingMetadata(functionName, decoded.message, handlers);
     if (missing) return await handInvalid(missing, invocation, handlers);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { systemClock } from '../shared/adapters/system-clock.js';
+import { traceLogFields } from '../shared/core/log-lines.js';
 import { CorrelationIdSchema } from '../shared/core/request.js';
+import { traceFromHeaders, type TraceContext } from '../shared/core/trace-context.js';
 import { isTransient, RETRY_AFTER_SECONDS } from './retry-or-reject.js';
 import { problem, sendFinding, sendProblem } from './problem.js';
 import { getRuntime, type Runtime } from './runtime.js';
@@ -9,8 +12,6 @@ import { jobStatus } from './webhook-job-status.js';
 import { postJob } from './webhook-post-job.js';
 import { matchRoute } from './webhook-routes.js';
 import { checkSignature } from './webhook-signature.js';
-
-const TRACE_ID = /^([0-9a-f]{32})(?:\/|$)/i;
 
 /**
  * `webhook` (HTTP): `POST /jobs` launches a signed JobRequest v1, `POST /jobs:plan` answers what
@@ -23,7 +24,9 @@ const TRACE_ID = /^([0-9a-f]{32})(?:\/|$)/i;
  *     -H "X-Streamgate-Signature: t=$T,v2=$HMAC" -H 'Idempotency-Key: build-42' --data-binary @request.json
  */
 export async function webhook(req: Request, res: Response): Promise<void> {
-  const correlationId = correlationIdOf(req);
+  const receivedAt = systemClock.now();
+  const trace = traceFromHeaders((name) => req.get(name));
+  const correlationId = correlationIdOf(req, trace);
   let runtime: Runtime;
   try {
     runtime = await getRuntime();
@@ -34,8 +37,12 @@ export async function webhook(req: Request, res: Response): Promise<void> {
     sendFinding(res, 500, { code: 'CONFIG_INVALID', message }, correlationId);
     return;
   }
-  const log = runtime.logger.child({ function: 'webhook', correlationId });
-  const deps: Runtime = { ...runtime, logger: log };
+  const log = runtime.logger.child({
+    function: 'webhook',
+    correlationId,
+    ...traceLogFields(trace, runtime.config.project),
+  });
+  const deps: Runtime = { ...runtime, logger: log, receivedAt };
   try {
     await answer(req, res, deps, correlationId);
   } catch (error) {
@@ -90,10 +97,9 @@ async function answer(req: Request, res: Response, deps: Runtime, correlationId:
   }
 }
 
-/** X-Correlation-Id, else the Cloud Trace id, else a new UUID. */
-function correlationIdOf(req: Request): string {
+/** X-Correlation-Id, else the request's trace id (traceparent or X-Cloud-Trace-Context), else a new UUID. */
+function correlationIdOf(req: Request, trace: TraceContext | undefined): string {
   const header = req.get('x-correlation-id');
   if (header !== undefined && CorrelationIdSchema.safeParse(header).success) return header;
-  const trace = TRACE_ID.exec(req.get('x-cloud-trace-context') ?? '');
-  return trace?.[1]?.toLowerCase() ?? randomUUID();
+  return trace?.traceId ?? randomUUID();
 }

@@ -1,11 +1,15 @@
 /**
  * Structured JSON logging for Cloud Logging: one JSON object per line on stdout (stderr for
  * ERROR and above), with `severity`, `message` and correlation ids. Secrets are redacted by key.
+ * A `correlationId` and a `jobId` field also become log entry labels
+ * (`logging.googleapis.com/labels`); trace fields (log-lines.ts `traceLogFields`) pass through.
  *
  * @example
  *   const log = createLogger({ component: 'webhook' });
  *   log.info('job launched', { jobName, correlationId });
  */
+import { correlationLabel } from '../core/labels.js';
+import { CLOUD_LOGGING_FIELDS, JOB_LOG_LABEL } from '../core/log-lines.js';
 import type { Logger } from '../core/ports.js';
 
 // The Logger port is declared in the core (the pipeline logs through it); this module implements it.
@@ -57,19 +61,32 @@ function minimumSeverity(): Severity {
   return wanted in SEVERITY_RANK ? (wanted as Severity) : 'INFO';
 }
 
+/**
+ * The log entry labels of a line: the correlation id as the job's `streamgate-correlation` label
+ * holds it (so one filter finds the functions' lines and the job's), and the job id.
+ */
+function logLabels(entry: Record<string, unknown>): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  if (typeof entry.correlationId === 'string') {
+    const { key, value } = correlationLabel(entry.correlationId);
+    labels[key] = value;
+  }
+  if (typeof entry.jobId === 'string') labels[JOB_LOG_LABEL] = entry.jobId;
+  return Object.keys(labels).length > 0 ? labels : undefined;
+}
+
 /** Creates a logger. `sink` defaults to stdout/stderr; tests pass their own. */
 export function createLogger(base: Record<string, unknown> = {}, sink: LogSink = defaultSink): Logger {
   const floor = SEVERITY_RANK[minimumSeverity()];
   const write = (severity: Severity, message: string, fields?: Record<string, unknown>): void => {
     if (SEVERITY_RANK[severity] < floor) return;
     const entry = redact({ ...base, ...fields }) as Record<string, unknown>;
-    const correlation = entry.correlationId;
-    const labels = typeof correlation === 'string' ? { 'streamgate-correlation': correlation } : undefined;
+    const labels = logLabels(entry);
     const line = JSON.stringify({
       severity,
       message,
       ...entry,
-      ...(labels ? { 'logging.googleapis.com/labels': labels } : {}),
+      ...(labels ? { [CLOUD_LOGGING_FIELDS.labels]: labels } : {}),
     });
     sink(line, severity);
   };

@@ -149,6 +149,16 @@ export interface StreamgateJobLabels {
   warnings?: { codes: string[]; complete: boolean };
 }
 
+/**
+ * The label that carries a correlation id, on the job and on every log line of the request (the
+ * logger adds it), with the same value on both: one filter finds them all.
+ *
+ * @example correlationLabel('Build-42') // { key: 'streamgate-correlation', value: 'build-42' }
+ */
+export function correlationLabel(correlationId: string): { key: string; value: string } {
+  return { key: STREAMGATE_LABEL.correlation, value: toLabelValue(correlationId) };
+}
+
 /** Reads the `streamgate-*` labels back from a job (labels of foreign jobs give `managed: false`). */
 export function readStreamgateLabels(
   labels: Readonly<Record<string, string>> | undefined,

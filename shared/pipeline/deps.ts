@@ -17,4 +17,9 @@ export interface PipelineDeps {
   events: EventSink;
   clock: Clock;
   logger: Logger;
+  /**
+   * When the function received the event this call serves (per invocation, like the logger's
+   * correlation ids): launch latency is measured from it. Absent, from when `launch()` began.
+   */
+  receivedAt?: Date;
 }

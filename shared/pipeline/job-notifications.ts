@@ -10,6 +10,7 @@ import {
 import { StreamgateError } from '../core/errors.js';
 import { completionEventId, jobNameParts, stateChangedEventId } from '../core/ids.js';
 import { readStreamgateLabels } from '../core/labels.js';
+import { LOG_MESSAGES, type CompletedLine } from '../core/log-lines.js';
 import type { JobSnapshot, TaskSummary } from '../core/ports.js';
 import type { Finding } from '../core/reason-codes.js';
 import type { PipelineDeps } from './deps.js';
@@ -70,7 +71,12 @@ export async function handleJobNotification(
   }
   const found = await managedJob(note.JobName, deps.batch);
   if ('code' in found) return ignored(log, found, found.code === 'FOREIGN_JOB' ? 'DEBUG' : 'WARNING');
-  return publishConfirmed(note, found, { ...deps, logger: log });
+  // From here on, the lines are the job's: its request's correlation id and its id label them.
+  const jobLog = log.child({
+    ...(found.labels.correlation ? { correlationId: found.labels.correlation } : {}),
+    jobId: jobNameParts(note.JobName)?.jobId,
+  });
+  return publishConfirmed(note, found, { ...deps, logger: jobLog });
 }
 
 /** The job as Batch records it, with its streamgate labels; NOT_FOUND or FOREIGN_JOB otherwise. */
@@ -176,6 +182,7 @@ async function publishCompleted(
   const correlationId = labels.correlation ?? '';
   const tasks = await deps.batch.listTasks(job.name ?? notified);
   const duration = job.runDurationSeconds;
+  const streaming = job.streaming ?? labels.streaming ?? false;
   const eventId = await publishEvent(
     deps,
     EVENT_TYPES.completed,
@@ -185,7 +192,7 @@ async function publishCompleted(
       ...(duration !== undefined ? { runDurationSeconds: duration } : {}),
       tasks: taskCounts(job, tasks),
       failedTasks: failedTasks(tasks),
-      streaming: { enabled: job.streaming ?? labels.streaming ?? false },
+      streaming: { enabled: streaming },
       image: job.image,
       correlationId,
       ...(labels.source ? { source: labels.source } : {}),
@@ -193,7 +200,14 @@ async function publishCompleted(
     completionEventId(facts.jobUid, state),
     facts.jobName,
   );
-  deps.logger.info('job completed', { jobName: facts.jobName, state, correlationId, eventId });
+  deps.logger.info(LOG_MESSAGES.completed, {
+    jobName: facts.jobName,
+    jobId: jobNameParts(facts.jobName)?.jobId ?? facts.jobUid,
+    state,
+    streaming,
+    correlationId,
+    eventId,
+  } satisfies CompletedLine);
   return { status: 'published', eventId, state };
 }
 

@@ -3,6 +3,7 @@ import { isStreamgateError } from '../core/errors.js';
 import { EVENT_TYPES } from '../core/events.js';
 import { requestFingerprint } from '../core/fingerprint.js';
 import { jobIdFor, launchEventId, rejectionEventId, requestIdFor } from '../core/ids.js';
+import { LOG_MESSAGES, type LaunchLine, type RejectedLine } from '../core/log-lines.js';
 import { parseImageReference, type ImageReference } from '../core/image-reference.js';
 import { readStreamgateLabels } from '../core/labels.js';
 import type { JobSnapshot } from '../core/ports.js';
@@ -45,6 +46,7 @@ export async function launch(
   deps: PipelineDeps,
   options: LaunchOptions = {},
 ): Promise<LaunchOutcome> {
+  const receivedAt = deps.receivedAt ?? deps.clock.now();
   const log = deps.logger.child({
     correlationId: request.correlationId,
     source: request.source,
@@ -78,7 +80,7 @@ export async function launch(
     return publishRejection(deps, { ...rejectionOf(request, fingerprint), ...refusal });
   }
   if (options.dryRun) return result.planned;
-  return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log });
+  return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log, receivedAt });
 }
 
 /** The request's parsed reference, or why it does not parse (refused as `invalid`, before any read). */
@@ -99,6 +101,7 @@ async function createPlanned(
   deps: PipelineDeps,
 ): Promise<Launched | Rejected> {
   const { job, created } = await deps.batch.createJob(planned.plan);
+  const answeredAt = deps.clock.now();
   const name = `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
   const theirs = readStreamgateLabels(job.labels).fingerprint;
   // ALREADY_EXISTS, or Batch answering a requestId it saw with that call's job: another delivery
@@ -106,17 +109,27 @@ async function createPlanned(
   if (!created || (theirs !== undefined && theirs !== fingerprint)) {
     return settleExisting(job, name, request, fingerprint, deps);
   }
-  return announce(request, deps, {
-    created: true,
-    jobName: job.name ?? name,
-    jobUid: job.uid ?? planned.plan.jobId,
-    jobRegion: planned.jobRegion,
-    imageUri: planned.imageUri,
-    ...(planned.digest ? { digest: planned.digest } : {}),
-    report: planned.report,
-    streaming: planned.streaming,
-    plan: planned.plan,
-  });
+  return announce(
+    request,
+    deps,
+    {
+      created: true,
+      jobName: job.name ?? name,
+      jobUid: job.uid ?? planned.plan.jobId,
+      jobRegion: planned.jobRegion,
+      imageUri: planned.imageUri,
+      ...(planned.digest ? { digest: planned.digest } : {}),
+      report: planned.report,
+      streaming: planned.streaming,
+      plan: planned.plan,
+    },
+    { launchLatencyMs: latencyMs(deps.receivedAt, answeredAt) },
+  );
+}
+
+/** Milliseconds from the event's receipt to CreateJob's answer (0 when unknown). */
+function latencyMs(receivedAt: Date | undefined, answeredAt: Date): number {
+  return receivedAt ? Math.max(0, answeredAt.getTime() - receivedAt.getTime()) : 0;
 }
 
 /**
@@ -194,6 +207,7 @@ async function announce(
   request: LaunchRequest,
   deps: PipelineDeps,
   job: Omit<Launched, 'status' | 'eventId'>,
+  timing: Pick<LaunchLine, 'launchLatencyMs'> = {},
 ): Promise<Launched> {
   const eventId = await publishEvent(
     deps,
@@ -214,13 +228,15 @@ async function announce(
     launchEventId(job.plan.jobId),
     job.jobName,
   );
-  deps.logger.info(job.created ? 'job launched' : 'job already existed', {
+  deps.logger.info(job.created ? LOG_MESSAGES.launched : LOG_MESSAGES.repeat, {
     jobName: job.jobName,
+    jobId: job.plan.jobId,
     region: job.jobRegion,
     streaming: job.streaming.enabled,
     verdict: job.report.verdict,
     reasons: job.report.reasons.map((r) => r.code),
-  });
+    ...timing,
+  } satisfies LaunchLine);
   return { ...job, status: 'launched', eventId };
 }
 
@@ -281,13 +297,14 @@ export async function publishRejection(deps: PipelineDeps, input: RejectInput): 
     },
     rejectionEventId(input.source, key, input.fingerprint),
   );
-  deps.logger.warn('request rejected', {
+  deps.logger.warn(LOG_MESSAGES.rejected, {
     correlationId: input.correlationId,
     source: input.source,
     category: input.category,
+    reasonCode: input.reasons[0]?.code ?? 'UNKNOWN',
     reasons: input.reasons.map((r) => r.code),
-    detail: input.reasons[0]?.message,
-  });
+    ...(input.reasons[0] ? { detail: input.reasons[0].message } : {}),
+  } satisfies RejectedLine);
   return {
     status: 'rejected',
     category: input.category,
