@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, redact, type Severity } from '../../../shared/adapters/logger.js';
 import { StreamgateError } from '../../../shared/core/errors.js';
+import { correlationLabel } from '../../../shared/core/labels.js';
+import { traceLogFields } from '../../../shared/core/log-lines.js';
 
 function capture(base: Record<string, unknown> = {}) {
   const lines: Array<{ severity: Severity; entry: Record<string, unknown> }> = [];
@@ -29,6 +31,31 @@ describe('logger', () => {
       correlationId: 'corr-1',
       code: 'POLICY_REGION',
       'logging.googleapis.com/labels': { 'streamgate-correlation': 'corr-1' },
+    });
+  });
+
+  it('labels a line with the correlation id as the job label holds it, and with the job id', () => {
+    const { logger, lines } = capture();
+    logger.child({ correlationId: 'Build #42/Main' }).info('job launched', { jobId: 'sg-webhook-abc' });
+    expect(lines[0]!.entry).toMatchObject({
+      correlationId: 'Build #42/Main',
+      'logging.googleapis.com/labels': {
+        'streamgate-correlation': correlationLabel('Build #42/Main').value,
+        'streamgate-job': 'sg-webhook-abc',
+      },
+    });
+    expect(correlationLabel('Build #42/Main').value).toBe('build__42_main');
+    logger.info('no ids');
+    expect(lines[1]!.entry).not.toHaveProperty(['logging.googleapis.com/labels']);
+  });
+
+  it('passes the trace fields through to Cloud Logging', () => {
+    const { logger, lines } = capture();
+    const trace = traceLogFields({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, 'p');
+    logger.child(trace).warn('w');
+    expect(lines[0]!.entry).toMatchObject({
+      'logging.googleapis.com/trace': `projects/p/traces/${'a'.repeat(32)}`,
+      'logging.googleapis.com/spanId': 'b'.repeat(16),
     });
   });
 
