@@ -11,7 +11,8 @@ locals {
     "containerfilesystem.googleapis.com",  # Image streaming
     "eventarc.googleapis.com",             # required by Cloud Functions (2nd gen) deployments
     "iam.googleapis.com",                  # service accounts
-    "logging.googleapis.com",              # function and job logs
+    "logging.googleapis.com",              # function and job logs, logs-based metrics
+    "monitoring.googleapis.com",           # dashboard and alert policies
     "pubsub.googleapis.com",               # topics and push subscriptions
     "run.googleapis.com",                  # 2nd gen functions run on Cloud Run
     "secretmanager.googleapis.com",        # webhook HMAC keys

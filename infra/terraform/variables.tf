@@ -327,3 +327,49 @@ variable "push_unwrapped" {
   description = "true: the push subscriptions deliver unwrapped (no_wrapper with write_metadata): the message data is the request body, the metadata and attributes are headers. The functions read both forms; see docs/deploy.md, \"Unwrapped push\"."
   default     = false
 }
+
+# ---- Monitoring (monitoring.tf, dashboard.tf, alerts.tf) ----
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Notification channels the alert policies notify, as ids: projects/PROJECT/notificationChannels/ID (gcloud beta monitoring channels list). Empty: incidents only show in Cloud Monitoring."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", c))])
+    error_message = "Each alert_notification_channels entry must be a channel id such as projects/my-project/notificationChannels/1234567890."
+  }
+}
+
+variable "refusal_alert_ratio" {
+  type        = number
+  description = "Alert when refusals exceed this share of the requests decided (launched or refused) in 10 minutes, e.g. 0.2 for 20%."
+  default     = 0.5
+
+  validation {
+    condition     = var.refusal_alert_ratio > 0 && var.refusal_alert_ratio < 1
+    error_message = "refusal_alert_ratio must be between 0 and 1 (exclusive), e.g. 0.2 for 20%."
+  }
+}
+
+variable "refusal_alert_min_refusals" {
+  type        = number
+  description = "The refusal rate alert also needs at least this many refusals in the 10 minutes, so that one refusal in a quiet hour does not alert."
+  default     = 5
+
+  validation {
+    condition     = var.refusal_alert_min_refusals >= 1 && floor(var.refusal_alert_min_refusals) == var.refusal_alert_min_refusals
+    error_message = "refusal_alert_min_refusals must be a whole number >= 1."
+  }
+}
+
+variable "function_5xx_alert_threshold" {
+  type        = number
+  description = "Alert when one function answers more than this many 5xx in 5 minutes. 0: any 5xx (transient failures included: they answer 500 so that Pub/Sub redelivers)."
+  default     = 0
+
+  validation {
+    condition     = var.function_5xx_alert_threshold >= 0 && floor(var.function_5xx_alert_threshold) == var.function_5xx_alert_threshold
+    error_message = "function_5xx_alert_threshold must be a whole number >= 0."
+  }
+}

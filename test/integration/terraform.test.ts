@@ -24,6 +24,7 @@ import {
   parseTerraformFiles,
   type TerraformModule,
 } from '../helpers/terraform.js';
+import { checkAlertPolicies, checkDashboard } from '../helpers/terraform-monitoring.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const TERRAFORM_DIR = join(ROOT, 'infra', 'terraform');
@@ -54,6 +55,10 @@ const CONSTRAINED_VARIABLES = [
   'webhook_tolerance_seconds',
   'webhook_max_body_bytes',
   'runtime',
+  'alert_notification_channels',
+  'refusal_alert_ratio',
+  'refusal_alert_min_refusals',
+  'function_5xx_alert_threshold',
 ];
 
 /** The fixed entry points (docs/contracts.md). */
@@ -351,6 +356,8 @@ describe('APIs and variables', () => {
       'secretmanager.googleapis.com',
       'cloudbuild.googleapis.com',
       'serviceusage.googleapis.com',
+      'logging.googleapis.com',
+      'monitoring.googleapis.com',
     ]) {
       expect(apis).toContain(api);
     }
@@ -380,6 +387,54 @@ describe('APIs and variables', () => {
     ]) {
       expect(module.outputs, name).toHaveProperty([name]);
     }
+  });
+});
+
+describe('monitoring (dashboard.tf, alerts.tf; the metrics: terraform-monitoring.test.ts)', () => {
+  it('alerts on dead letters, the refusal rate and function 5xx, each to the notification channels', () => {
+    expect(checkAlertPolicies(module)).toEqual([]);
+  });
+
+  it('flags a missing alert, a policy without the channels and a dead-letter alert that waits', async () => {
+    const bad = await snippet(`
+resource "google_monitoring_alert_policy" "dl" {
+  notification_channels = ["projects/p/notificationChannels/1"]
+  conditions {
+    condition_threshold {
+      filter          = "metric.type=\\"pubsub.googleapis.com/subscription/num_undelivered_messages\\" AND resource.labels.subscription_id=\\"x\\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 10
+    }
+  }
+}
+`);
+    expect(checkAlertPolicies(bad)).toEqual([
+      'google_monitoring_alert_policy.dl: notification_channels is not var.alert_notification_channels',
+      'google_monitoring_alert_policy.dl: the filter does not cover every dead-letter subscription',
+      'google_monitoring_alert_policy.dl: must fire on any undelivered message (COMPARISON_GT 0)',
+      'no alert on the functions\u2019 5xx answers (run.googleapis.com/request_count, 5xx)',
+      'no refusal rate alert (a ratio condition with denominator_filter)',
+    ]);
+  });
+
+  it("charts every logs-based metric, the functions' 5xx and the dead-letter backlog", () => {
+    expect(checkDashboard(module)).toEqual([]);
+  });
+
+  it('flags a dashboard that leaves a metric out', async () => {
+    const bad = await snippet(`
+resource "google_logging_metric" "refusals" {
+  name = "refusals"
+}
+resource "google_monitoring_dashboard" "d" {
+  dashboard_json = jsonencode({ displayName = "x", filter = "metric.type=\\"run.googleapis.com/request_count\\"" })
+}
+`);
+    expect(checkDashboard(bad)).toEqual([
+      'google_monitoring_dashboard.d: no chart of google_logging_metric.refusals',
+      "google_monitoring_dashboard.d: no chart of the functions' 5xx answers",
+      'google_monitoring_dashboard.d: no chart of the dead-letter backlog',
+    ]);
   });
 });
 
