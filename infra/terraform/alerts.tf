@@ -2,6 +2,11 @@
 # functions answering 5xx. Each notifies var.alert_notification_channels (none: the incident only
 # shows in Cloud Monitoring).
 
+locals {
+  # 0.2 reads "20%" (a plain `* 100` can print 15.0000000000000001 for 0.15).
+  refusal_alert_percent = format("%.4g%%", var.refusal_alert_ratio * 100)
+}
+
 resource "google_monitoring_alert_policy" "dead_letters" {
   project               = var.project_id
   display_name          = "${var.name_prefix}: messages in a dead-letter subscription"
@@ -36,14 +41,14 @@ resource "google_monitoring_alert_policy" "dead_letters" {
 
 resource "google_monitoring_alert_policy" "refusal_rate" {
   project               = var.project_id
-  display_name          = "${var.name_prefix}: refusal rate over ${var.refusal_alert_ratio * 100}%"
+  display_name          = "${var.name_prefix}: refusal rate over ${local.refusal_alert_percent}"
   combiner              = "AND"
   severity              = "WARNING"
   notification_channels = var.alert_notification_channels
 
   # Refusals per decision (launched or refused) over 10 minutes...
   conditions {
-    display_name = "Refusals over ${var.refusal_alert_ratio * 100}% of decisions in 10 minutes"
+    display_name = "Refusals over ${local.refusal_alert_percent} of decisions in 10 minutes"
     condition_threshold {
       filter             = "metric.type=\"${local.log_metric_types.refusals}\" AND resource.type=\"cloud_run_revision\""
       denominator_filter = "metric.type=\"${local.log_metric_types.decisions}\" AND resource.type=\"cloud_run_revision\""
@@ -87,7 +92,7 @@ resource "google_monitoring_alert_policy" "refusal_rate" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "streamgate refused more than ${var.refusal_alert_ratio * 100}% of the requests it decided in 10 minutes. The dashboard's \"Refusals by reason code\" chart says why; docs/reason-codes.md says what each code means and what to do. Each refusal is also a request.rejected event."
+    content   = "streamgate refused more than ${local.refusal_alert_percent} of the requests it decided in 10 minutes. The dashboard's \"Refusals by reason code\" chart says why; docs/reason-codes.md says what each code means and what to do. Each refusal is also a request.rejected event."
   }
 
   depends_on = [google_project_service.apis]
