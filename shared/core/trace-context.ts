@@ -21,7 +21,7 @@ export interface TraceContext {
 }
 
 /** The header names that carry a trace on HTTP, most specific first. */
-export const TRACE_HEADERS = ['traceparent', 'x-cloud-trace-context'] as const;
+const TRACE_HEADERS = ['traceparent', 'x-cloud-trace-context'] as const;
 
 /** The Pub/Sub attributes that carry a trace, most specific first. */
 export const TRACE_ATTRIBUTES = ['googclient_traceparent', 'googclient_OpenTelemetrySpanContext'] as const;

@@ -195,7 +195,7 @@ export function checkDashboard(module: TerraformModule): string[] {
  * Inlines `local.X` and `local.X.Y` references (a few levels deep) with the local's value: its
  * text, or its JSON for structured locals. References to anything else stay as they are.
  */
-export function expandLocals(module: TerraformModule, text: string, depth = 4): string {
+function expandLocals(module: TerraformModule, text: string, depth = 4): string {
   if (depth === 0) return text;
   const expanded = text.replace(
     /\blocal\.([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?/g,
