@@ -50,3 +50,12 @@ output "source_bucket" {
   description = "Bucket with the functions' source archives."
   value       = google_storage_bucket.source.name
 }
+
+output "monitoring" {
+  description = "The dashboard (Cloud Monitoring > Dashboards), the logs-based metric types and the alert policies."
+  value = {
+    dashboard      = google_monitoring_dashboard.streamgate.id
+    metric_types   = local.log_metric_types
+    alert_policies = [for p in [google_monitoring_alert_policy.dead_letters, google_monitoring_alert_policy.refusal_rate, google_monitoring_alert_policy.function_5xx] : p.name]
+  }
+}
