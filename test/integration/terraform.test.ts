@@ -384,6 +384,7 @@ describe('APIs and variables', () => {
       'dead_letter_topics',
       'service_accounts',
       'function_names',
+      'monitoring',
     ]) {
       expect(module.outputs, name).toHaveProperty([name]);
     }
