@@ -1,7 +1,7 @@
 /**
  * The part every Pub/Sub-pushed function shares: read the push request, get the runtime, find
  * the Pub/Sub message in whatever was delivered (CloudEvent, wrapped or unwrapped push), and turn
- * the outcome into an ack (204) or a redelivery (500).
+ * the outcome into an ack (204) or a redelivery (500; 429 when a maxJobsInFlight bound is reached).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Logger } from '../shared/adapters/logger.js';
@@ -10,7 +10,7 @@ import { decodePushRequest, type PushRequest } from '../shared/core/envelopes/pu
 import { headerValue } from '../shared/core/envelopes/unwrapped.js';
 import type { StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
-import { failCloudEvent, isPermanent } from './retry-or-reject.js';
+import { failCloudEvent, isInFlightLimit, isPermanent } from './retry-or-reject.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
 export interface Invocation {
@@ -64,8 +64,13 @@ export async function servePubsubPush(
   }
   try {
     await handlePubsubEvent(functionName, { path: req.originalUrl, headers: req.headers, body }, handlers);
-  } catch {
+  } catch (error) {
     // Logged where it was thrown (failCloudEvent, or the runtime's own config report).
+    if (isInFlightLimit(error)) {
+      // Redelivered with the subscription's backoff like any nack, without counting as a 5xx.
+      res.status(429).end();
+      return;
+    }
     res.status(500).set('function-execution-status', 'error').end();
     return;
   }

@@ -12,6 +12,7 @@ import type { LaunchRequest, LaunchSource } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
+import { createWithinBounds } from './in-flight.js';
 import { lookupRegions } from './job-region.js';
 import type { Launched, LaunchOutcome, Planned, Rejected, RejectionCategory } from './outcomes.js';
 import { planLaunch, type KnownImage, type PlanResult } from './plan.js';
@@ -98,7 +99,7 @@ async function createPlanned(
   fingerprint: string,
   deps: PipelineDeps,
 ): Promise<Launched | Rejected> {
-  const { job, created } = await deps.batch.createJob(planned.plan);
+  const { job, created } = await createWithinBounds(request, planned.plan, deps);
   const name = `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
   const theirs = readStreamgateLabels(job.labels).fingerprint;
   // ALREADY_EXISTS, or Batch answering a requestId it saw with that call's job: another delivery
