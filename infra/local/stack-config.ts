@@ -98,6 +98,8 @@ export const StackEndpointsSchema = z.strictObject({
     gcr: z.string().min(1),
   }),
   webhookSecret: z.string().min(1),
+  /** The read-only page (infra/local/dashboard). */
+  dashboard: Url,
 });
 export type StackEndpoints = z.infer<typeof StackEndpointsSchema>;
 
@@ -121,12 +123,13 @@ export interface ListeningStandIns {
  * The endpoints file's content for stand-ins and the functions serving them.
  *
  * @example
- *   await writeEndpointsFile(path, stackEndpoints(standIns, functionUrls, secret));
+ *   await writeEndpointsFile(path, stackEndpoints(standIns, functionUrls, secret, page.url));
  */
 export function stackEndpoints(
   standIns: ListeningStandIns,
   functions: StackEndpoints['functions'],
   webhookSecret: string,
+  dashboard: string,
 ): StackEndpoints {
   return {
     functions,
@@ -138,6 +141,7 @@ export function stackEndpoints(
     project: standIns.project,
     topics: { ...LOCAL_TOPICS },
     webhookSecret,
+    dashboard,
   };
 }
 
