@@ -43,7 +43,8 @@ export async function createWithinBounds(
   return serially(plan.parent, async () => {
     for (const bound of bounds) {
       const count = await deps.batch.countJobsInFlight(plan.parent, bound.label, bound.max);
-      if (count >= bound.max) throw inFlightRefusal(bound, plan.parent.slice(plan.parent.lastIndexOf('/') + 1));
+      if (count >= bound.max)
+        throw inFlightRefusal(bound, plan.parent.slice(plan.parent.lastIndexOf('/') + 1));
     }
     return deps.batch.createJob(plan);
   });

@@ -64,7 +64,9 @@ export function compileFilter(filter: string, knownFields: readonly string[]): P
   if (tokens.length === 0) return () => true;
   let at = 0;
   const fail = (why: string): never => {
-    throw invalidArgument(`filter "${filter}" is not supported: ${why}; use field=value joined by AND and OR.`);
+    throw invalidArgument(
+      `filter "${filter}" is not supported: ${why}; use field=value joined by AND and OR.`,
+    );
   };
   const comparison = (): Predicate => {
     const [field, op, raw] = [tokens[at], tokens[at + 1], tokens[at + 2]];
