@@ -9,10 +9,15 @@ const COLUMNS: Array<{ title: string; width: number; of: (row: EventRow) => stri
   { title: 'TIME', width: 24, of: (row) => row.time },
   { title: 'EVENT', width: 13, of: (row) => row.kind },
   { title: 'JOB', width: 34, of: (row) => row.job || '-' },
-  { title: 'IMAGE', width: 60, of: (row) => row.image || '-' },
+  { title: 'IMAGE', width: 60, of: (row) => shortDigest(row.image) || '-' },
   { title: 'STREAMING', width: 9, of: (row) => row.streaming || '-' },
   { title: 'DETAIL', width: 0, of: (row) => row.detail },
 ];
+
+/** Digests cut to 12 hex characters, as the demo prints them: a table line stays readable. */
+function shortDigest(image: string): string {
+  return image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}/g, '@sha256:$1…');
+}
 
 /** Text with C0/C1 control characters shown as `\u{hex}`. */
 export function terminalSafe(text: string): string {

@@ -132,4 +132,10 @@ describe('the terminal table', () => {
     expect(row).not.toMatch(/[\u0000-\u001f]/);
     expect(row).toContain('INVALID_REQUEST');
   });
+
+  it('shortens digests in the image column as the demo prints them', () => {
+    const state = new DashboardState();
+    state.add(launched(1, true));
+    expect(tableRow(state.snapshot().events[0]!)).toContain(`apps/app1@sha256:${'a'.repeat(12)}… `);
+  });
 });
