@@ -40,11 +40,16 @@ export async function runEvents(argv: string[], io: CliIo, signal?: AbortSignal)
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const { file, endpoints } = await readRunningStack(values.stack || undefined);
+  const page = endpoints.dashboard;
+  if (page === undefined)
+    throw new UsageError(
+      `the stack in ${file} serves no page (it predates it); restart it with \`npm start\`.`,
+    );
   let printed = 0;
   io.out(tableHeader());
   try {
     await readSnapshots(
-      endpoints.dashboard,
+      page,
       (snapshot) => {
         for (const row of snapshot.events) {
           if (row.seq <= printed) continue;
@@ -58,7 +63,7 @@ export async function runEvents(argv: string[], io: CliIo, signal?: AbortSignal)
   } catch (error) {
     if (signal?.aborted) return EXIT.ok;
     throw new UsageError(
-      `cannot read the page of the stack in ${file} (${endpoints.dashboard}): ${error instanceof Error ? error.message : String(error)}; is \`npm start\` running?`,
+      `cannot read the page of the stack in ${file} (${page}): ${error instanceof Error ? error.message : String(error)}; is \`npm start\` running?`,
     );
   }
   return EXIT.ok;

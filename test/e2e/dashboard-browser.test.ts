@@ -42,7 +42,9 @@ describeChromiumTier('the local page in headless Chromium', () => {
   it(
     'shows both demo images, their streaming decisions and completions, live',
     async () => {
-      await page.goto(stack.endpoints.dashboard);
+      const url = stack.endpoints.dashboard;
+      if (url === undefined) throw new Error('the stack wrote no dashboard URL');
+      await page.goto(url);
       await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('live');
 
       const demo = await runDemo(stack.paths.endpoints);
