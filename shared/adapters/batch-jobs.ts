@@ -162,8 +162,7 @@ async function countJobsInFlight(
       { timeout: calls.timeout, autoPaginate: false },
     );
     // Counting stops at the bound: a full region costs one page, not a listing of every job.
-    for await (const job of jobs) {
-      void job;
+    for await (const _job of jobs) {
       seen += 1;
       if (seen >= atMost) break;
     }
