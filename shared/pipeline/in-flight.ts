@@ -1,4 +1,4 @@
-import { inFlightBounds, inFlightRefusal } from '../core/in-flight.js';
+import { inFlightBounds, inFlightRefusal, type InFlightBound } from '../core/in-flight.js';
 import type { BatchJobPlan } from '../core/job-builder.js';
 import type { JobSnapshot } from '../core/ports.js';
 import type { LaunchRequest } from '../core/request.js';
@@ -40,12 +40,24 @@ export async function createWithinBounds(
 ): Promise<{ job: JobSnapshot; created: boolean }> {
   const bounds = inFlightBounds(request.rule, deps.config);
   if (bounds.length === 0) return deps.batch.createJob(plan);
+  // A first count outside the queue: while a scope is full, the many deliveries waiting for a
+  // place are refused in parallel and leave the queue to launches that may fit. Counts only grow
+  // by creates, which all pass the count in the queue, so this refuses nothing that would fit.
+  await refuseOverBound(bounds, plan.parent, deps);
   return serially(plan.parent, async () => {
-    for (const bound of bounds) {
-      const count = await deps.batch.countJobsInFlight(plan.parent, bound.label, bound.max);
-      if (count >= bound.max)
-        throw inFlightRefusal(bound, plan.parent.slice(plan.parent.lastIndexOf('/') + 1));
-    }
+    await refuseOverBound(bounds, plan.parent, deps);
     return deps.batch.createJob(plan);
   });
+}
+
+/** Throws JOBS_IN_FLIGHT_LIMIT for the first bound Batch shows reached in `parent`. */
+async function refuseOverBound(
+  bounds: readonly InFlightBound[],
+  parent: string,
+  deps: Pick<PipelineDeps, 'batch'>,
+): Promise<void> {
+  for (const bound of bounds) {
+    const count = await deps.batch.countJobsInFlight(parent, bound.label, bound.max);
+    if (count >= bound.max) throw inFlightRefusal(bound, parent.slice(parent.lastIndexOf('/') + 1));
+  }
 }
