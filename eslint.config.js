@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The local page's script runs in the browser, with no build step.
+    files: ['infra/local/dashboard/page.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', EventSource: 'readonly' } },
+  },
+  {
     // Only the CLI, the local stack, benchmarks and tests talk to a terminal.
     files: ['cli/**', 'bin/**', 'infra/local/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },

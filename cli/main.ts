@@ -15,6 +15,8 @@ Usage:
       Push two images into the local stack (\`npm start\`) and print the events they cause.
   streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--bearer-env VAR] [--json]
       Sign a JobRequest (scheme v2) and post it to the webhook; default: the local stack.
+  streamgate events [--follow] [--stack [FILE]]
+      Print the local stack's events (launched, rejected, completed) as a table; --follow keeps going.
   streamgate --help | streamgate <command> --help
 
 Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   // Loaded on demand: the demo pulls in the local stack and the Pub/Sub client, which `check` never needs.
   demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
   submit: async (args, io) => (await import('./submit.js')).runSubmit(args, io),
+  events: async (args, io) => (await import('./events.js')).runEvents(args, io),
 };
 
 /**

@@ -170,7 +170,13 @@ function untouched(what: string): PipelineDeps['batch'] & PipelineDeps['events']
     Promise.reject(
       new StreamgateError('INTERNAL', `streamgate plan must not contact ${what}.`, { kind: 'permanent' }),
     );
-  return { createJob: forbidden, getJob: forbidden, listTasks: forbidden, publish: forbidden };
+  return {
+    createJob: forbidden,
+    getJob: forbidden,
+    listTasks: forbidden,
+    countJobsInFlight: forbidden,
+    publish: forbidden,
+  };
 }
 
 /** The `--json` object. */

@@ -30,6 +30,7 @@ const TITLES: Record<number, string> = {
   413: 'Request body too large',
   415: 'Unsupported media type',
   422: 'Image cannot be used as requested',
+  429: 'Too many jobs in flight',
   500: 'Internal error',
   503: 'Temporarily unavailable',
 };

@@ -1,7 +1,7 @@
 /**
  * The part every Pub/Sub-pushed function shares: read the push request, get the runtime, find
  * the Pub/Sub message in whatever was delivered (CloudEvent, wrapped or unwrapped push), and turn
- * the outcome into an ack (204) or a redelivery (500).
+ * the outcome into an ack (204) or a redelivery (500; 429 when a maxJobsInFlight bound is reached).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Logger } from '../shared/adapters/logger.js';
@@ -13,7 +13,7 @@ import type { StreamgateError } from '../shared/core/errors.js';
 import { traceLogFields } from '../shared/core/log-lines.js';
 import type { Finding } from '../shared/core/reason-codes.js';
 import { TRACE_ATTRIBUTES, traceFromAttributes, traceFromHeaders } from '../shared/core/trace-context.js';
-import { failCloudEvent, isPermanent } from './retry-or-reject.js';
+import { failCloudEvent, isInFlightLimit, isPermanent } from './retry-or-reject.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
 export interface Invocation {
@@ -67,8 +67,13 @@ export async function servePubsubPush(
   }
   try {
     await handlePubsubEvent(functionName, { path: req.originalUrl, headers: req.headers, body }, handlers);
-  } catch {
+  } catch (error) {
     // Logged where it was thrown (failCloudEvent, or the runtime's own config report).
+    if (isInFlightLimit(error)) {
+      // Redelivered with the subscription's backoff like any nack, without counting as a 5xx.
+      res.status(429).end();
+      return;
+    }
     res.status(500).set('function-execution-status', 'error').end();
     return;
   }

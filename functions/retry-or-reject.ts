@@ -11,6 +11,20 @@ import type { RejectionCategory } from '../shared/pipeline/outcomes.js';
 /** Seconds a webhook client should wait after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/**
+ * Seconds a webhook client should wait after a 429 for JOBS_IN_FLIGHT_LIMIT: jobs take minutes,
+ * so a retry in 5 s would mostly find the bound still reached.
+ */
+export const IN_FLIGHT_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * A launch refused because a maxJobsInFlight bound is reached: retried later, but answered 429,
+ * not 5xx, since nothing failed (Pub/Sub redelivers on any status outside 2xx and 102).
+ */
+export function isInFlightLimit(error: unknown): error is StreamgateError {
+  return isTransient(error) && error.code === 'JOBS_IN_FLIGHT_LIMIT';
+}
+
 /** True for errors that a later retry may fix. */
 export function isTransient(error: unknown): error is StreamgateError {
   return isStreamgateError(error) && error.transient;

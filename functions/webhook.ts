@@ -4,7 +4,13 @@ import { systemClock } from '../shared/adapters/system-clock.js';
 import { traceLogFields } from '../shared/core/log-lines.js';
 import { CorrelationIdSchema } from '../shared/core/request.js';
 import { traceFromHeaders, type TraceContext } from '../shared/core/trace-context.js';
-import { isTransient, RETRY_AFTER_SECONDS } from './retry-or-reject.js';
+import {
+  findingOf,
+  IN_FLIGHT_RETRY_AFTER_SECONDS,
+  isInFlightLimit,
+  isTransient,
+  RETRY_AFTER_SECONDS,
+} from './retry-or-reject.js';
 import { problem, sendFinding, sendProblem } from './problem.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { publicFinding } from './webhook-failure.js';
@@ -46,6 +52,16 @@ export async function webhook(req: Request, res: Response): Promise<void> {
   try {
     await answer(req, res, deps, correlationId);
   } catch (error) {
+    if (isInFlightLimit(error)) {
+      log.warn('jobs in flight at their bound; asked the client to retry', {
+        code: error.code,
+        detail: error.message,
+      });
+      sendProblem(res, problem(429, [findingOf(error)], correlationId), {
+        'Retry-After': String(IN_FLIGHT_RETRY_AFTER_SECONDS),
+      });
+      return;
+    }
     if (isTransient(error)) {
       log.warn('transient failure; asked the client to retry', { code: error.code, detail: error.message });
       // The adapter's message (gRPC details) is logged above, never sent.

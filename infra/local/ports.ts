@@ -14,15 +14,21 @@ export interface StackPorts {
   batch: number;
   pubsub: number;
   artifactRegistry: number;
+  /** The read-only local page (infra/local/dashboard). */
+  dashboard: number;
 }
 
-/** `npm start` without flags: functions on 8081–8084, registry 5001, Batch 7001, Pub/Sub 8085, AR 7002. */
+/**
+ * `npm start` without flags: functions on 8081–8084, registry 5001, Batch 7001, Pub/Sub 8085,
+ * AR 7002, the page on 8080.
+ */
 export const DEFAULT_PORTS: StackPorts = {
   functions: { onImagePush: 8081, onJobRequest: 8082, webhook: 8083, onJobStateChanged: 8084 },
   registry: 5001,
   batch: 7001,
   pubsub: 8085,
   artifactRegistry: 7002,
+  dashboard: 8080,
 };
 
 /** Every port 0: each server picks a free one (tests). */
@@ -30,7 +36,8 @@ export const FREE_PORTS: StackPorts = portsFromBase(0);
 
 /**
  * Lays the stack out on consecutive ports: functions at base..base+3 (in FUNCTION_NAMES order),
- * then Pub/Sub, registry, Batch and Artifact Registry. Base 0 means "any free port" everywhere.
+ * then Pub/Sub, registry, Batch, Artifact Registry and the page. Base 0 means "any free port"
+ * everywhere.
  *
  * @example portsFromBase(9000).functions.webhook // 9002; portsFromBase(9000).registry // 9005
  */
@@ -42,6 +49,7 @@ export function portsFromBase(base: number): StackPorts {
     registry: at(5),
     batch: at(6),
     artifactRegistry: at(7),
+    dashboard: at(8),
   };
 }
 
@@ -53,6 +61,7 @@ function fixedPorts(ports: StackPorts): Array<{ service: string; port: number }>
     { service: 'batch', port: ports.batch },
     { service: 'pubsub', port: ports.pubsub },
     { service: 'artifactRegistry', port: ports.artifactRegistry },
+    { service: 'dashboard', port: ports.dashboard },
   ];
   return all.filter((entry) => entry.port !== 0);
 }

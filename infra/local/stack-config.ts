@@ -3,7 +3,7 @@
  * (`.streamgate/local-stack.json`), which the demo and scripts read to find a running stack.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { parseConfig, type StreamgateConfigInput } from '../../shared/core/config.js';
@@ -98,6 +98,8 @@ export const StackEndpointsSchema = z.strictObject({
     gcr: z.string().min(1),
   }),
   webhookSecret: z.string().min(1),
+  /** The read-only page (infra/local/dashboard); absent in files of stacks from before it. */
+  dashboard: Url.optional(),
 });
 export type StackEndpoints = z.infer<typeof StackEndpointsSchema>;
 
@@ -121,12 +123,13 @@ export interface ListeningStandIns {
  * The endpoints file's content for stand-ins and the functions serving them.
  *
  * @example
- *   await writeEndpointsFile(path, stackEndpoints(standIns, functionUrls, secret));
+ *   await writeEndpointsFile(path, stackEndpoints(standIns, functionUrls, secret, page.url));
  */
 export function stackEndpoints(
   standIns: ListeningStandIns,
   functions: StackEndpoints['functions'],
   webhookSecret: string,
+  dashboard: string,
 ): StackEndpoints {
   return {
     functions,
@@ -138,6 +141,7 @@ export function stackEndpoints(
     project: standIns.project,
     topics: { ...LOCAL_TOPICS },
     webhookSecret,
+    dashboard,
   };
 }
 
@@ -165,8 +169,11 @@ export function localStackEnv(stack: LocalStackParts): Record<string, string> {
 
 export async function writeEndpointsFile(path: string, endpoints: StackEndpoints): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  // 0600: the file holds the webhook secret.
-  await writeFile(path, JSON.stringify(endpoints, null, 2) + '\n', { mode: 0o600 });
+  // 0600: the file holds the webhook secret. Written aside and renamed into place, so a reader
+  // that sees the file never reads it half written.
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, JSON.stringify(endpoints, null, 2) + '\n', { mode: 0o600 });
+  await rename(partial, path);
 }
 
 /** The endpoints of a running stack, or undefined when the file is missing. Throws when it is malformed. */

@@ -13,8 +13,9 @@ the registry, plus the four Cloud Functions.
 
 Usage: npm start [-- options]   (or: node bin/streamgate-stack [options])
   --port-base N            functions on N..N+3, then Pub/Sub N+4, registry N+5, Batch N+6,
-                           Artifact Registry N+7 (env STREAMGATE_PORT_BASE; 0 = any free ports)
-  --registry-port N, --batch-port N, --pubsub-port N, --artifact-registry-port N
+                           Artifact Registry N+7, the page N+8 (env STREAMGATE_PORT_BASE; 0 = any
+                           free ports)
+  --registry-port N, --batch-port N, --pubsub-port N, --artifact-registry-port N, --dashboard-port N
                            override one service's port
   --webhook-secret S       webhook HMAC key (default: a random one, printed in the endpoints)
   --log-level L            DEBUG, INFO, WARNING or ERROR for the functions (default INFO)
@@ -23,7 +24,8 @@ Usage: npm start [-- options]   (or: node bin/streamgate-stack [options])
   --push-unwrapped         Pub/Sub pushes unwrapped (noWrapper + writeMetadata), like Terraform's
                            push_unwrapped = true
 
-Default ports: functions 8081-8084, registry 5001, Batch 7001, Pub/Sub 8085, Artifact Registry 7002.`;
+Default ports: functions 8081-8084, registry 5001, Batch 7001, Pub/Sub 8085, Artifact Registry 7002,
+the page (dashboard, read-only) 8080.`;
 
 interface Io {
   out(text: string): void;
@@ -52,8 +54,8 @@ export function portsFromArgs(
   const base =
     portFlag(values['port-base'] as string | undefined, '--port-base') ??
     portFlag(env.STREAMGATE_PORT_BASE, 'STREAMGATE_PORT_BASE');
-  if (base !== undefined && base !== 0 && base + 7 > 65535)
-    throw new FlagError('--port-base leaves no room for 8 ports');
+  if (base !== undefined && base !== 0 && base + 8 > 65535)
+    throw new FlagError('--port-base leaves no room for 9 ports');
   const ports: StackPorts =
     base === undefined
       ? structuredClone(DEFAULT_PORTS)
@@ -65,6 +67,7 @@ export function portsFromArgs(
   ports.batch = one('batch-port') ?? ports.batch;
   ports.pubsub = one('pubsub-port') ?? ports.pubsub;
   ports.artifactRegistry = one('artifact-registry-port') ?? ports.artifactRegistry;
+  ports.dashboard = one('dashboard-port') ?? ports.dashboard;
   return ports;
 }
 
@@ -72,6 +75,7 @@ function hint(stack: RunningStack): string {
   const webhook = stack.endpoints.functions.webhook;
   return [
     `streamgate local stack is up (project ${stack.endpoints.project}); endpoints in ${stack.paths.endpoints}`,
+    `  page:     ${stack.endpoints.dashboard}   (live events, jobs and counters; read-only)`,
     `  demo:     npm run demo            (pushes two images, prints the events)`,
     `  webhook:  BODY='{"apiVersion":"streamgate/v1","image":"${stack.endpoints.registryHost}/${stack.endpoints.project}/apps/hello:eligible"}'; T=$(date +%s)`,
     `            SIG="t=$T,v2=$(printf '%s.%s.%s.%s' "$T" POST /jobs "$BODY" | openssl dgst -sha256 -hmac '${stack.endpoints.webhookSecret}' -r | cut -d' ' -f1)"`,
@@ -103,6 +107,7 @@ export async function runStackMain(
         'batch-port': { type: 'string' },
         'pubsub-port': { type: 'string' },
         'artifact-registry-port': { type: 'string' },
+        'dashboard-port': { type: 'string' },
         'webhook-secret': { type: 'string' },
         'log-level': { type: 'string' },
         'state-dir': { type: 'string' },

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadWebhookSecrets } from '../../shared/adapters/config-loader.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import type { LifecycleTimings } from './batch/server.js';
+import { startDashboard, type Dashboard } from './dashboard/server.js';
 import { startFunctionProcess, type FunctionProcess } from './function-process.js';
 import {
   assertPortsFree,
@@ -24,6 +25,7 @@ import {
 import {
   LOCAL_PROJECT,
   LOCAL_REGISTRY_HOST,
+  LOCAL_TOPICS,
   randomWebhookSecret,
   removeEndpointsFile,
   stackEndpoints,
@@ -169,7 +171,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       pushUnwrapped: options.pushUnwrapped ?? false,
     });
 
-    const endpoints = stackEndpoints(standIns, functionUrls, webhookSecret);
+    progress('starting the page');
+    const dashboard = await startDashboardOrExplain(ports.dashboard, standIns);
+    cleanups.push(() => dashboard.close());
+
+    const endpoints = stackEndpoints(standIns, functionUrls, webhookSecret, dashboard.url);
     if (writeFile) {
       await writeEndpointsFile(paths.endpoints, endpoints);
       cleanups.push(() => removeEndpointsFile(paths.endpoints));
@@ -227,6 +233,22 @@ async function startStandInsOrExplain(
       );
       if (busy) throw new PortBusyError(busy[0], busy[1]);
     }
+    throw error;
+  }
+}
+
+/** The page, after everything it reads from is up; a port taken meanwhile is named. */
+async function startDashboardOrExplain(port: number, standIns: StandIns): Promise<Dashboard> {
+  try {
+    return await startDashboard({
+      port,
+      pubsubAddress: standIns.pubsub.address,
+      batchAddress: standIns.batch.address,
+      project: standIns.project,
+      topic: LOCAL_TOPICS.events,
+    });
+  } catch (error) {
+    if (port !== 0 && isAddressInUse(error)) throw new PortBusyError('dashboard', port);
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import type { BatchServiceClient, protos } from '@google-cloud/batch';
+import { IN_FLIGHT_STATES } from '../core/in-flight.js';
 import type { BatchJobPlan } from '../core/job-builder.js';
 import type { BatchJobs, JobSnapshot, TaskSummary } from '../core/ports.js';
 import { jobSnapshot, taskSummary } from './batch-snapshot.js';
@@ -66,6 +67,8 @@ export function createBatchJobs(options: BatchJobsOptions = {}) {
     createJob: (input: BatchJobPlan) => createJob(calls, input),
     getJob: (name: string) => getJob(calls, name),
     listTasks: (jobName: string) => listTasks(calls, jobName),
+    countJobsInFlight: (parent: string, label: { key: string; value: string }, atMost: number) =>
+      countJobsInFlight(calls, parent, label, atMost),
     close: (): Promise<void> => getClient.close(),
   } satisfies BatchJobs & { warmUp(): Promise<unknown>; close(): Promise<void> };
 }
@@ -132,4 +135,42 @@ async function listTasks(calls: BatchCalls, jobName: string): Promise<TaskSummar
     throw classifyGrpcError(error, `Listing tasks of ${jobName}`, JOB_CODES);
   }
   return tasks.map(taskSummary);
+}
+
+/**
+ * The ListJobs filter for one scope's jobs in flight (AIP-160, as Batch takes it).
+ *
+ * @example inFlightFilter({ key: 'streamgate-rule', value: 'apps' })
+ *   // 'labels.streamgate-rule="apps" AND (status.state="QUEUED" OR status.state="SCHEDULED" OR status.state="RUNNING")'
+ */
+export function inFlightFilter(label: { key: string; value: string }): string {
+  const states = IN_FLIGHT_STATES.map((state) => `status.state="${state}"`).join(' OR ');
+  return `labels.${label.key}="${label.value}" AND (${states})`;
+}
+
+async function countJobsInFlight(
+  calls: BatchCalls,
+  parent: string,
+  label: { key: string; value: string },
+  atMost: number,
+): Promise<number> {
+  const batch = await calls.client();
+  const count = async (): Promise<number> => {
+    let seen = 0;
+    const jobs = batch.listJobsAsync(
+      { parent, filter: inFlightFilter(label), pageSize: Math.min(atMost, 1000) },
+      { timeout: calls.timeout, autoPaginate: false },
+    );
+    // Counting stops at the bound: a full region costs one page, not a listing of every job.
+    for await (const _job of jobs) {
+      seen += 1;
+      if (seen >= atMost) break;
+    }
+    return seen;
+  };
+  try {
+    return await calls.withRetries(count);
+  } catch (error) {
+    throw classifyGrpcError(error, `Counting jobs in flight in ${parent}`, JOB_CODES);
+  }
 }

@@ -48,6 +48,14 @@ const RuleSchema = z.strictObject({
     .describe(
       'Also launch for pushes that carry no tag (by digest only, e.g. the children of a multi-platform push).',
     ),
+  maxJobsInFlight: z
+    .int()
+    .min(1)
+    .max(LIMITS.maxJobsInFlight)
+    .optional()
+    .describe(
+      "At most this many of this rule's jobs QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.",
+    ),
   template: JobTemplateSchema.default({}).describe(
     'Job fields for the launched job (a JobRequest minus image and ids).',
   ),

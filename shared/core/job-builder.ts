@@ -115,6 +115,7 @@ export function buildBatchJob(input: BuildBatchJobInput): BatchJobPlan {
           verdict: eligibility.verdict,
           reasons: eligibility.reasons.map((r) => r.code),
           warnings: eligibility.warnings.map((w) => w.code),
+          ...(request.rule === undefined ? {} : { rule: request.rule }),
         }),
       }),
       notifications: [

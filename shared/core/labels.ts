@@ -30,6 +30,8 @@ const STREAMGATE_LABEL = {
   verdict: 'streamgate-verdict',
   reasons: 'streamgate-reasons',
   warnings: 'streamgate-warnings',
+  /** The push rule that launched the job: the scope of that rule's maxJobsInFlight. */
+  rule: 'streamgate-rule',
 } as const;
 
 const MAX_LABEL_VALUE = 63;
@@ -117,6 +119,20 @@ export interface StreamgateLabelInput {
   verdict: string;
   reasons: readonly string[];
   warnings: readonly string[];
+  /** The push rule that launched the job, if one did. */
+  rule?: string;
+}
+
+/**
+ * The label that selects the jobs a maxJobsInFlight bound counts: one rule's jobs, or (no rule:
+ * the policy's bound) every job streamgate manages.
+ *
+ * @example scopeLabel('smoke-test') // { key: 'streamgate-rule', value: 'smoke-test' }
+ */
+export function scopeLabel(rule: string | undefined): { key: string; value: string } {
+  return rule === undefined
+    ? { key: STREAMGATE_LABEL.managed, value: 'true' }
+    : { key: STREAMGATE_LABEL.rule, value: toLabelValue(rule) };
 }
 
 /** The `streamgate-*` labels for a job. The raw idempotency key never leaves as a label. */
@@ -132,6 +148,7 @@ export function streamgateLabels(input: StreamgateLabelInput): Record<string, st
     [STREAMGATE_LABEL.verdict]: toLabelValue(input.verdict),
     [STREAMGATE_LABEL.reasons]: codesLabel(input.reasons),
     [STREAMGATE_LABEL.warnings]: codesLabel(input.warnings),
+    ...(input.rule === undefined ? {} : { [STREAMGATE_LABEL.rule]: toLabelValue(input.rule) }),
   };
 }
 

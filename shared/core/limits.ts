@@ -36,4 +36,6 @@ export const LIMITS = {
   ruleNameLength: 40,
   globLength: 512,
   policyListLength: 200,
+  /** maxJobsInFlight: counting stops at the bound, so a larger one costs more ListJobs pages. */
+  maxJobsInFlight: 10_000,
 } as const;

@@ -29,6 +29,14 @@ export const PolicySchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('false: a request in auto mode whose image cannot be streamed is refused.'),
+  maxJobsInFlight: z
+    .int()
+    .min(1)
+    .max(LIMITS.maxJobsInFlight)
+    .optional()
+    .describe(
+      'At most this many streamgate jobs QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.',
+    ),
 });
 export type Policy = z.output<typeof PolicySchema>;
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});

@@ -85,6 +85,11 @@ export interface BatchJobs {
   /** undefined when Batch has no job by that name. */
   getJob(name: string): Promise<JobSnapshot | undefined>;
   listTasks(jobName: string): Promise<TaskSummary[]>;
+  /**
+   * How many jobs in `parent` (`projects/P/locations/R`) carry the label and are QUEUED, SCHEDULED
+   * or RUNNING, as Batch lists them now; counting stops at `atMost`.
+   */
+  countJobsInFlight(parent: string, label: { key: string; value: string }, atMost: number): Promise<number>;
 }
 
 /** A CloudEvent in Pub/Sub binary content mode: `ce-*` attributes and JSON data. */

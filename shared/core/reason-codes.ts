@@ -86,6 +86,8 @@ export const REQUEST_REASONS = [
   'BATCH_INVALID_ARGUMENT',
   'BATCH_PERMISSION_DENIED',
   'BATCH_UNAVAILABLE',
+  /** A rule's or the policy's maxJobsInFlight is reached: retried later (Pub/Sub redelivers, 429). */
+  'JOBS_IN_FLIGHT_LIMIT',
   'ARTIFACT_REGISTRY_UNAVAILABLE',
   'PUBLISH_FAILED',
   'CONFIG_INVALID',

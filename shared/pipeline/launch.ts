@@ -13,6 +13,7 @@ import type { LaunchRequest, LaunchSource } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
+import { createWithinBounds } from './in-flight.js';
 import { lookupRegions } from './job-region.js';
 import type { Launched, LaunchOutcome, Planned, Rejected, RejectionCategory } from './outcomes.js';
 import { planLaunch, type KnownImage, type PlanResult } from './plan.js';
@@ -100,7 +101,7 @@ async function createPlanned(
   fingerprint: string,
   deps: PipelineDeps,
 ): Promise<Launched | Rejected> {
-  const { job, created } = await deps.batch.createJob(planned.plan);
+  const { job, created } = await createWithinBounds(request, planned.plan, deps);
   const answeredAt = deps.clock.now();
   const name = `${planned.plan.parent}/jobs/${planned.plan.jobId}`;
   const theirs = readStreamgateLabels(job.labels).fingerprint;

@@ -93,6 +93,7 @@ describe('the running stack', () => {
       [
         'artifactRegistry',
         'batch',
+        'dashboard',
         'functions',
         'project',
         'pubsub',
@@ -115,6 +116,10 @@ describe('the running stack', () => {
       body: '{}',
     });
     expect(unsigned.status).toBe(401);
+    // The page answers on 127.0.0.1 at the URL the file names.
+    const page = await fetch(String(stack.endpoints.dashboard));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>streamgate · local stack</title>');
   });
 });
 

@@ -96,7 +96,7 @@ class MemoryFacts implements RepositoryFactsSource {
 export class MemoryBatch implements BatchJobs {
   readonly jobs = new Map<string, JobSnapshot>();
   readonly tasks = new Map<string, TaskSummary[]>();
-  readonly calls = { createJob: 0, getJob: 0, listTasks: 0 };
+  readonly calls = { createJob: 0, getJob: 0, listTasks: 0, countJobsInFlight: 0 };
   /** Answers creates instead of `store` (e.g. the way a racing caller would see it). */
   onCreate: ((plan: BatchJobPlan) => { job: JobSnapshot; created: boolean }) | undefined;
   /** Thrown by the next getJob calls, one each. */
@@ -115,6 +115,16 @@ export class MemoryBatch implements BatchJobs {
   async listTasks(jobName: string) {
     this.calls.listTasks++;
     return this.tasks.get(jobName) ?? [];
+  }
+  async countJobsInFlight(parent: string, label: { key: string; value: string }, atMost: number) {
+    this.calls.countJobsInFlight++;
+    const inFlight = [...this.jobs.values()].filter(
+      (job) =>
+        job.name?.startsWith(`${parent}/jobs/`) &&
+        job.labels[label.key] === label.value &&
+        ['QUEUED', 'SCHEDULED', 'RUNNING'].includes(job.state),
+    );
+    return Math.min(inFlight.length, atMost);
   }
   /** Stores the job a plan describes, as Batch would report it just after the create. */
   store(plan: BatchJobPlan): JobSnapshot {
@@ -185,5 +195,8 @@ export function memoryPorts(options: MemoryPortsOptions = {}) {
 /** Batch and Pub/Sub ports that fail the test when called (for code that must not reach them). */
 export function refusingPorts(what: string): Pick<PipelineDeps, 'batch' | 'events'> {
   const refuse = () => Promise.reject(new Error(`${what} must not call Batch or Pub/Sub`));
-  return { batch: { createJob: refuse, getJob: refuse, listTasks: refuse }, events: { publish: refuse } };
+  return {
+    batch: { createJob: refuse, getJob: refuse, listTasks: refuse, countJobsInFlight: refuse },
+    events: { publish: refuse },
+  };
 }

@@ -97,13 +97,15 @@ interface WebhookOptions {
  * Starts the stand-ins, points `process.env` at them, then loads `functions/index.ts` and opens a
  * test server per function on 127.0.0.1.
  */
-export async function startStack(options: { batch?: StandInsOptions['batch'] } = {}): Promise<Stack> {
+export async function startStack(
+  options: { batch?: StandInsOptions['batch']; config?: StreamgateConfigInput } = {},
+): Promise<Stack> {
   const standIns = await startStandIns({
     batch: options.batch ?? { timings: { queuedMs: 10, scheduledMs: 10, runningMs: 10 } },
     topics: [TOPICS.events, TOPICS.notifications, TOPICS.requests],
   });
   Object.assign(process.env, standIns.env, {
-    STREAMGATE_CONFIG_JSON: JSON.stringify(testConfig()),
+    STREAMGATE_CONFIG_JSON: JSON.stringify(options.config ?? testConfig()),
     STREAMGATE_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}`,
     STREAMGATE_LOG_LEVEL: process.env.STREAMGATE_LOG_LEVEL ?? 'ERROR',
   });

@@ -27,41 +27,83 @@ export function pageOf<T>(
   return { page, nextPageToken };
 }
 
-interface Clause {
-  field: string;
-  negate: boolean;
-  value: string;
+type Fields = Record<string, string>;
+type Predicate = (fields: Fields) => boolean;
+
+/** Tokens: parentheses, quoted strings, `=` / `!=`, and bare words (fields, values, AND, OR). */
+const TOKEN = /\s*(\(|\)|!=|=|"[^"]*"|'[^']*'|[^\s()=!"']+)/y;
+
+function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < text.length) {
+    const start = TOKEN.lastIndex;
+    const m = TOKEN.exec(text);
+    if (!m) {
+      if (text.slice(start).trim() === '') break;
+      throw invalidArgument(`filter "${text}" cannot be parsed near "${text.slice(start).trim()}".`);
+    }
+    tokens.push(m[1]!);
+  }
+  return tokens;
 }
 
-const CLAUSE = /^([A-Za-z_][\w.-]*)\s*(!=|=)\s*(?:"([^"]*)"|'([^']*)'|(\S+))$/;
+const isKeyword = (token: string | undefined, word: string) => token?.toUpperCase() === word;
 
 /**
- * A small subset of the AIP-160 filter syntax: `field=value` / `field!=value` clauses joined by
- * AND, values optionally quoted. Field names are case-insensitive.
+ * A subset of the AIP-160 filter syntax (https://google.aip.dev/160): `field=value` and
+ * `field!=value` comparisons, values optionally quoted, combined with AND, OR and parentheses.
+ * As in AIP-160, OR binds tighter than AND (`a AND b OR c` is `a AND (b OR c)`). Field names are
+ * case-insensitive.
  *
  * @example
- *   compileFilter('status.state="SUCCEEDED" AND labels.team=ml', ['name', 'status.state', 'labels.*'])
+ *   compileFilter('labels.team=ml AND (status.state="QUEUED" OR status.state="RUNNING")', ['status.state', 'labels.*'])
  */
-export function compileFilter(
-  filter: string,
-  knownFields: readonly string[],
-): (fields: Record<string, string>) => boolean {
-  const text = filter.trim();
-  if (text === '') return () => true;
-  const clauses: Clause[] = text.split(/\s+AND\s+/i).map((part) => {
-    const m = CLAUSE.exec(part.trim());
-    if (!m) throw invalidArgument(`filter clause "${part}" is not supported; use field=value joined by AND.`);
-    const field = m[1]!.toLowerCase();
-    const known = knownFields.some((k) =>
-      k.endsWith('.*') ? field.startsWith(k.slice(0, -1)) : k === field,
+export function compileFilter(filter: string, knownFields: readonly string[]): Predicate {
+  const tokens = tokenize(filter.trim());
+  if (tokens.length === 0) return () => true;
+  let at = 0;
+  const fail = (why: string): never => {
+    throw invalidArgument(
+      `filter "${filter}" is not supported: ${why}; use field=value joined by AND and OR.`,
     );
-    if (!known)
-      throw invalidArgument(`filter field "${m[1]}" is not supported; use one of ${knownFields.join(', ')}.`);
-    return { field, negate: m[2] === '!=', value: m[3] ?? m[4] ?? m[5] ?? '' };
-  });
-  return (fields) =>
-    clauses.every((c) => {
-      const equal = fields[c.field] === c.value;
-      return c.negate ? !equal : equal;
-    });
+  };
+  const comparison = (): Predicate => {
+    const [field, op, raw] = [tokens[at], tokens[at + 1], tokens[at + 2]];
+    if (field === undefined || (op !== '=' && op !== '!=') || raw === undefined || /^[()=!]/.test(raw))
+      return fail(`expected a comparison at "${tokens.slice(at).join(' ')}"`);
+    at += 3;
+    const name = field.toLowerCase();
+    const known = knownFields.some((k) => (k.endsWith('.*') ? name.startsWith(k.slice(0, -1)) : k === name));
+    if (!known) fail(`field "${field}" is not one of ${knownFields.join(', ')}`);
+    const value = /^["']/.test(raw) ? raw.slice(1, -1) : raw;
+    return op === '=' ? (f) => f[name] === value : (f) => f[name] !== value;
+  };
+  const factor = (): Predicate => {
+    if (tokens[at] !== '(') return comparison();
+    at += 1;
+    const inner = conjunction();
+    if (tokens[at] !== ')') fail('a "(" is not closed');
+    at += 1;
+    return inner;
+  };
+  const disjunction = (): Predicate => {
+    const parts = [factor()];
+    while (isKeyword(tokens[at], 'OR')) {
+      at += 1;
+      parts.push(factor());
+    }
+    return parts.length === 1 ? parts[0]! : (f) => parts.some((p) => p(f));
+  };
+  const conjunction = (): Predicate => {
+    const parts = [disjunction()];
+    while (isKeyword(tokens[at], 'AND')) {
+      at += 1;
+      parts.push(disjunction());
+    }
+    return parts.length === 1 ? parts[0]! : (f) => parts.every((p) => p(f));
+  };
+  const predicate = conjunction();
+  if (at < tokens.length) fail(`unexpected "${tokens[at]}"`);
+  return predicate;
 }

@@ -64,7 +64,10 @@ describe('streamgate check --stack and a quiet CLI', () => {
       webhook: unused,
       onJobStateChanged: unused,
     };
-    await writeEndpointsFile(stackFile, stackEndpoints(standIns, functions, 'unused-secret'));
+    await writeEndpointsFile(
+      stackFile,
+      stackEndpoints(standIns, functions, 'unused-secret', 'http://127.0.0.1:9'),
+    );
     userEnv = { PATH: process.env.PATH, HOME: dir, CLOUDSDK_CONFIG: dir };
   });
   afterAll(async () => {

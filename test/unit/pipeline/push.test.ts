@@ -99,7 +99,7 @@ describe('handlePush', () => {
       expect(outcome).toMatchObject({ status: 'ignored', reason: expect.stringContaining('cosign') });
     }
     expect(p.images.references).toEqual([]);
-    expect(p.batch.calls).toEqual({ createJob: 0, getJob: 0, listTasks: 0 });
+    expect(p.batch.calls).toEqual({ createJob: 0, getJob: 0, listTasks: 0, countJobsInFlight: 0 });
     expect(p.events.messages).toEqual([]);
   });
 
