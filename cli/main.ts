@@ -15,11 +15,14 @@ Usage:
       Push two images into the local stack (\`npm start\`) and print the events they cause.
   streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--bearer-env VAR] [--json]
       Sign a JobRequest (scheme v2) and post it to the webhook; default: the local stack.
+  streamgate fix IMAGE_REF [--tag TAG] [--platform P] [--dry-run] [--json] [--stack [FILE]]
+      Repair an image whose only reasons are empty or duplicated layers; push it as <tag>-streamable.
   streamgate --help | streamgate <command> --help
 
 Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
 (plan: 0 when a job would be created, 1 when the request would be rejected.)
 (demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)
+(fix: 0 repaired or already eligible, 1 not repairable, 2 cannot read or write the image.)
 (submit: 0 accepted, 1 refused (4xx), 2 usage, missing key, network error or 5xx.)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -29,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   // Loaded on demand: the demo pulls in the local stack and the Pub/Sub client, which `check` never needs.
   demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
   submit: async (args, io) => (await import('./submit.js')).runSubmit(args, io),
+  fix: async (args, io) => (await import('./fix.js')).runFix(args, io),
 };
 
 /**

@@ -7,7 +7,13 @@
 import { judge, judgeRead, type EligibilityReport, type JudgeInput } from '../core/eligibility.js';
 import type { ImageReference } from '../core/image-reference.js';
 import type { FetchedManifest } from '../core/manifest.js';
-import type { ImageContent, ImageResolver, LayerInspector, RegistryWriter } from '../core/ports.js';
+import type {
+  ImageContent,
+  ImageResolver,
+  LayerInspector,
+  RegistryWriter,
+  RepositoryFactsSource,
+} from '../core/ports.js';
 import type { Platform } from '../core/platform.js';
 import type { LayerRemoval } from '../core/repair/plan.js';
 import { rewriteImage, rewriteIndex, type Blob } from '../core/repair/rewrite.js';
@@ -22,6 +28,8 @@ export interface RepairDeps {
   content: ImageContent;
   layers: LayerInspector;
   writer: RegistryWriter;
+  /** When given, the repository facts join the judge's input (as `check` does). */
+  repositoryFacts?: RepositoryFactsSource;
 }
 
 export interface RepairRequest {
@@ -58,7 +66,12 @@ export interface RepairOutcome {
  */
 export async function repairImage(deps: RepairDeps, request: RepairRequest): Promise<RepairOutcome> {
   const resolved = await deps.images.resolve(request.image, request.platform);
-  const context = { ...request.context, platform: request.platform };
+  const repository = await deps.repositoryFacts?.facts(request.image, resolved.digest);
+  const context = {
+    ...request.context,
+    ...(repository === undefined ? {} : { repository }),
+    platform: request.platform,
+  };
   const before = judgeRead(resolved, context);
   const base = { digest: resolved.digest, removed: [] as LayerRemoval[] };
   if (before.verdict === 'eligible') return { status: 'eligible', ...base, ...findings(before) };
