@@ -301,7 +301,7 @@ export class RegistryClient {
         },
       );
     }
-    const path = `manifests/${encodeURIComponent(reference)}`;
+    const path = `manifests/${isDigest(reference) ? reference : encodeURIComponent(reference)}`;
     const got = await this.request(repo, 'PUT', path, '*/*', 64 * 1024, {
       push: true,
       body: bytes,
@@ -421,7 +421,9 @@ export class RegistryClient {
         ...(offered.service === undefined ? {} : { service: offered.service }),
       };
       this.challenges.set(repo.authority, realm);
-      const fetched = await this.fetchToken(repo, { ...offered, scope: offered.scope ?? scope });
+      // A write asks for push,pull at once, even when the challenge (e.g. to a HEAD) names only pull.
+      const wanted = extra.push ? scope : (offered.scope ?? scope);
+      const fetched = await this.fetchToken(repo, { ...offered, scope: wanted });
       // The registry may word the scope differently; file the token under ours too for later requests.
       this.tokens.set({ ...realm, scope }, fetched.token, fetched.lifetimeSeconds);
       freshToken = fetched.token;
