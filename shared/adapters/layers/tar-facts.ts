@@ -88,7 +88,12 @@ function decompressor(compression: LayerCompression): Transform[] {
   return [];
 }
 
-/** Counts the uncompressed bytes, so a decompression bomb stops at the bound. */
+/**
+ * Counts the uncompressed bytes, so a decompression bomb stops at the bound. At the end it pads the
+ * tar to a whole 512-byte block: some writers (umoci 0.4) end a layer right after the last file's
+ * data, without padding or end-of-archive blocks, and Go's archive/tar, which runtimes unpack with,
+ * reads such a tar to its end without complaint.
+ */
 function byteLimit(maxBytes: number): Transform {
   let total = 0;
   return new Transform({
@@ -96,6 +101,10 @@ function byteLimit(maxBytes: number): Transform {
       total += chunk.byteLength;
       if (total > maxBytes) callback(new LayerReadError(`the layer holds more than ${maxBytes} bytes`));
       else callback(null, chunk);
+    },
+    flush(callback) {
+      const short = (512 - (total % 512)) % 512;
+      callback(null, short === 0 ? undefined : Buffer.alloc(short));
     },
   });
 }

@@ -48,6 +48,15 @@ describe('tarFacts', () => {
     await expect(tarFacts(stream(layer.blob), 'zstd', BOUNDS)).rejects.toBeInstanceOf(LayerReadError);
   });
 
+  it('reads a tar that ends right after its last file data, as umoci 0.4 writes them', async () => {
+    const tar = await packEntries([{ type: 'file', path: 'x', content: 'xy' }]);
+    const cut = tar.subarray(0, 512 + 2); // header and 2 bytes of data: no padding, no end blocks
+    expect((await tarFacts(stream(gzipSync(cut)), 'gzip', BOUNDS)).entries).toBe(1);
+    await expect(tarFacts(stream(tar.subarray(0, 300)), 'none', BOUNDS)).rejects.toBeInstanceOf(
+      LayerReadError,
+    );
+  });
+
   it('normalises paths as layers apply them', () => {
     expect(normalizeTarPath('./usr//bin/')).toBe('usr/bin');
     expect(normalizeTarPath('/etc/passwd')).toBe('etc/passwd');
