@@ -35,7 +35,8 @@ function blobPath(layout: OciLayout, digest: string): string {
 
 interface LayoutIndex {
   schemaVersion: 2;
-  manifests: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[];
+  manifests:
+    { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[] | null;
 }
 
 async function manifestOf(
@@ -43,7 +44,9 @@ async function manifestOf(
   tag: string,
 ): Promise<{ layers: LayoutLayer[]; config: { digest: string } }> {
   const index = await readJson<LayoutIndex>(join(layout.dir, 'index.json'));
-  const entry = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
+  const entry = (index.manifests ?? []).find(
+    (m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag,
+  );
   if (!entry) throw new Error(`no ${tag} in ${layout.dir}`);
   return readJson(blobPath(layout, entry.digest));
 }
@@ -139,15 +142,15 @@ export async function composeImage(
   const digest = sha256(manifest);
   await writeFile(blobPath(layout, digest), manifest);
   const index = await readJson<LayoutIndex>(join(layout.dir, 'index.json'));
-  index.manifests = index.manifests.filter(
-    (m) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag,
-  );
-  index.manifests.push({
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    digest,
-    size: manifest.length,
-    annotations: { 'org.opencontainers.image.ref.name': tag },
-  });
+  index.manifests = [
+    ...(index.manifests ?? []).filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag),
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest,
+      size: manifest.length,
+      annotations: { 'org.opencontainers.image.ref.name': tag },
+    },
+  ];
   await writeFile(join(layout.dir, 'index.json'), JSON.stringify(index));
 }
 
