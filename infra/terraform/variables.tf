@@ -327,3 +327,18 @@ variable "push_unwrapped" {
   description = "true: the push subscriptions deliver unwrapped (no_wrapper with write_metadata): the message data is the request body, the metadata and attributes are headers. The functions read both forms; see docs/deploy.md, \"Unwrapped push\"."
   default     = false
 }
+
+variable "repair_repositories" {
+  type = list(object({
+    location      = string
+    repository_id = string
+    project       = optional(string)
+  }))
+  description = "Artifact Registry repositories where streaming mode \"repair\" may push repaired images (roles/artifactregistry.writer on each, for the functions that launch jobs). Empty: mode repair never writes and runs as auto, with the warning REPAIR_NOT_PERMITTED."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.repair_repositories : can(regex("^[a-z]+(-[a-z]+[0-9]*)?$", r.location)) && can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", r.repository_id))])
+    error_message = "Each repair_repositories entry needs a location such as us-central1 (or a multi-region such as us) and a repository_id of lowercase letters, digits and hyphens."
+  }
+}

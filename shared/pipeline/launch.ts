@@ -8,7 +8,7 @@ import { readStreamgateLabels } from '../core/labels.js';
 import type { JobSnapshot } from '../core/ports.js';
 import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
-import type { LaunchRequest, LaunchSource } from '../core/request.js';
+import { STREAMING_MODES, type LaunchRequest, type LaunchSource, type StreamingMode } from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
@@ -297,7 +297,7 @@ export async function publishRejection(deps: PipelineDeps, input: RejectInput): 
   };
 }
 
-function modeOf(request: unknown): 'auto' | 'require' | 'off' {
+function modeOf(request: unknown): StreamingMode {
   const mode = (request as { streaming?: unknown } | undefined)?.streaming;
-  return mode === 'require' || mode === 'off' ? mode : 'auto';
+  return STREAMING_MODES.find((m) => m === mode) ?? 'auto';
 }
