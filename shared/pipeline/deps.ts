@@ -1,4 +1,5 @@
 import type { StreamgateConfig } from '../core/config.js';
+import type { RepairPorts } from './repair-launch.js';
 import type {
   BatchJobs,
   Clock,
@@ -17,4 +18,6 @@ export interface PipelineDeps {
   events: EventSink;
   clock: Clock;
   logger: Logger;
+  /** Mode `repair`'s reads and writes; without them that mode runs as `auto` (REPAIR_NOT_PERMITTED). */
+  repair?: RepairPorts;
 }

@@ -8,7 +8,12 @@ import { readStreamgateLabels } from '../core/labels.js';
 import type { JobSnapshot } from '../core/ports.js';
 import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
-import { STREAMING_MODES, type LaunchRequest, type LaunchSource, type StreamingMode } from '../core/request.js';
+import {
+  STREAMING_MODES,
+  type LaunchRequest,
+  type LaunchSource,
+  type StreamingMode,
+} from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
@@ -113,6 +118,7 @@ async function createPlanned(
     jobRegion: planned.jobRegion,
     imageUri: planned.imageUri,
     ...(planned.digest ? { digest: planned.digest } : {}),
+    ...(planned.repairedFrom ? { repairedFrom: planned.repairedFrom } : {}),
     report: planned.report,
     streaming: planned.streaming,
     plan: planned.plan,
@@ -203,7 +209,12 @@ async function announce(
       jobUid: job.jobUid,
       jobId: job.plan.jobId,
       region: job.jobRegion,
-      image: { reference: request.image, ...(job.digest ? { digest: job.digest } : {}), uri: job.imageUri },
+      image: {
+        reference: request.image,
+        ...(job.digest ? { digest: job.digest } : {}),
+        ...(job.repairedFrom ? { repairedFrom: job.repairedFrom } : {}),
+        uri: job.imageUri,
+      },
       streaming: job.streaming,
       source: request.source,
       idempotencyKey: request.idempotencyKey,

@@ -21,7 +21,7 @@ import type { Finding, ReasonCode, WarningCode } from '../core/reason-codes.js';
 import { repairTargets, type RepairTarget } from './repair-targets.js';
 
 /** The reasons a repair can remove; any other reason leaves the image as it is. */
-const REPAIRABLE: readonly string[] = ['EMPTY_LAYER', 'DUPLICATE_LAYER'];
+export const REPAIRABLE_REASONS: readonly string[] = ['EMPTY_LAYER', 'DUPLICATE_LAYER'];
 
 export interface RepairDeps {
   images: ImageResolver;
@@ -75,7 +75,7 @@ export async function repairImage(deps: RepairDeps, request: RepairRequest): Pro
   const before = judgeRead(resolved, context);
   const base = { digest: resolved.digest, removed: [] as LayerRemoval[] };
   if (before.verdict === 'eligible') return { status: 'eligible', ...base, ...findings(before) };
-  if (before.reasons.some((r) => !REPAIRABLE.includes(r.code))) return refused(base, before);
+  if (before.reasons.some((r) => !REPAIRABLE_REASONS.includes(r.code))) return refused(base, before);
 
   const read = await repairTargets(deps, request.image, resolved);
   if ('kind' in read) {
