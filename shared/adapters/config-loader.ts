@@ -49,7 +49,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Promise<StreamgateC
  *
  * @example withRepairRepositories(config, 'us-central1-docker.pkg.dev/p/apps').repairRepositories
  */
-export function withRepairRepositories(config: StreamgateConfig, list: string | undefined): StreamgateConfig {
+function withRepairRepositories(config: StreamgateConfig, list: string | undefined): StreamgateConfig {
   const extra = (list ?? '')
     .split(',')
     .map((entry) => entry.trim())

@@ -116,7 +116,7 @@ export const StreamgateConfigSchema = z
       })
       .default({ stateChanged: false }),
     repairRepositories: z
-      .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, 'must be HOST/PROJECT/REPOSITORY'))
+      .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+$/, 'must be HOST/PROJECT/REPOSITORY'))
       .max(LIMITS.policyListLength)
       .default([])
       .describe(

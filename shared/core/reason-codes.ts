@@ -101,7 +101,7 @@ export type RequestReasonCode = (typeof REQUEST_REASONS)[number];
 
 /** Why an image with only empty or duplicate layers still cannot be repaired. */
 export const REPAIR_REASONS = ['REPAIR_UNSAFE_HARDLINK', 'REPAIR_LAYER_UNREADABLE'] as const;
-export type RepairReasonCode = (typeof REPAIR_REASONS)[number];
+type RepairReasonCode = (typeof REPAIR_REASONS)[number];
 
 export type ReasonCode = EligibilityReasonCode | RequestReasonCode | RepairReasonCode;
 

@@ -50,7 +50,7 @@ class ToolFailed extends Error {
 }
 
 /** Runs a binary with a bound on time; rejects with `ToolFailed` on a non-zero exit. */
-export function runTool(
+function runTool(
   binary: string,
   args: readonly string[],
   options: { timeoutMs?: number; env?: Record<string, string> } = {},

@@ -11,7 +11,7 @@ import { EMPTY_DIGESTS, shortDigest } from '../media-types.js';
 import type { Finding, ReasonCode } from '../reason-codes.js';
 
 /** Why a layer is removed. */
-export type RemovalReason = 'EMPTY_LAYER' | 'DUPLICATE_LAYER';
+type RemovalReason = 'EMPTY_LAYER' | 'DUPLICATE_LAYER';
 
 /** One layer a repair removes: its position (0-based) in the original manifest. */
 export interface LayerRemoval {
