@@ -190,7 +190,7 @@ variable "config_file" {
 
 variable "rules" {
   type        = any
-  description = "Push rules: a list of { name, image (glob), streaming = auto|require|off, template = { job template } }."
+  description = "Push rules: a list of { name, image (glob), streaming = auto|require|off|repair, template = { job template } }."
   default     = []
 
   # `for` works on the tuple an `any` list becomes; tolist() would fail when templates differ in shape.
@@ -202,8 +202,8 @@ variable "rules" {
   }
 
   validation {
-    condition     = try(alltrue([for r in var.rules : contains(["auto", "require", "off"], try(r.streaming, "auto"))]), false)
-    error_message = "A rule's streaming must be auto, require or off."
+    condition     = try(alltrue([for r in var.rules : contains(["auto", "require", "off", "repair"], try(r.streaming, "auto"))]), false)
+    error_message = "A rule's streaming must be auto, require, off or repair."
   }
 
   validation {
