@@ -47,7 +47,10 @@ async function build(): Promise<Built> {
   const images = new RegistryImageResolver(registry, { logger });
   // Mode "repair" reads layers and writes through the same client (and its token cache).
   const repairStore = new RegistryClientWriter(registry);
-  const repair = { content: repairStore, writer: repairStore, layers: new RegistryLayerInspector(registry) };
+  // A layer read must end well inside the function's own timeout (120 s by default); one that does
+  // not is not repaired, and the launch goes on as mode auto.
+  const layers = new RegistryLayerInspector(registry, { timeoutMs: 60_000 });
+  const repair = { content: repairStore, writer: repairStore, layers };
   const repositoryFacts = artifactRegistryFactsSourceFromEnv({ logger });
   const batchEndpoint = readEnv('BATCH_API_ENDPOINT');
   const batch = createBatchJobs(batchEndpoint ? { endpoint: batchEndpoint } : {});

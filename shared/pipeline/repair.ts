@@ -83,7 +83,8 @@ export async function repairImage(deps: RepairDeps, request: RepairRequest): Pro
       status: 'refused',
       ...base,
       verdict: 'ineligible',
-      reasons: read.reasons,
+      // The image stays as it was judged, and the refusal says why it was not repaired.
+      reasons: [...before.reasons, ...read.reasons],
       warnings: before.warnings,
     };
   }

@@ -4,7 +4,9 @@
  */
 import { isStreamgateError, StreamgateError } from '../../core/errors.js';
 import { registryAuthority, type ImageReference } from '../../core/image-reference.js';
-import { STREAMABLE_LAYER_TYPES } from '../../core/media-types.js';
+import type { Readable } from 'node:stream';
+import { STREAMABLE_LAYER_TYPES, type LayerCompression } from '../../core/media-types.js';
+import { HttpTimeoutError } from '../registry/http.js';
 import type { LayerDescriptor, LayerInspector } from '../../core/ports.js';
 import type { LayerFacts } from '../../core/repair/plan.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -40,7 +42,26 @@ export class RegistryLayerInspector implements LayerInspector {
     const compression = STREAMABLE_LAYER_TYPES[layer.mediaType ?? ''] ?? 'none';
     // A zero-byte blob is no tar at all, and holds nothing.
     if (layer.size === 0) return { entries: 0, foreignHardlinks: [] };
-    const stream = await this.client.openBlob(repo, layer.digest, this.timeoutMs);
+    try {
+      const stream = await this.client.openBlob(repo, layer.digest, this.timeoutMs);
+      return await this.read(stream, compression, layer);
+    } catch (error) {
+      // The time bound is a bound like the others: a layer too slow to read is not repaired (and
+      // a retry would only time out again).
+      if (!isTimeout(error)) throw error;
+      throw new StreamgateError(
+        'REPAIR_LAYER_UNREADABLE',
+        `Layer ${layer.digest} could not be read within ${Math.round(this.timeoutMs / 1000)} s.`,
+        { kind: 'permanent', cause: error, details: { digest: layer.digest, timeoutMs: this.timeoutMs } },
+      );
+    }
+  }
+
+  private async read(
+    stream: Readable,
+    compression: LayerCompression,
+    layer: LayerDescriptor,
+  ): Promise<LayerFacts> {
     stream.on('data', (chunk: Buffer) => (this.stats.bytes += chunk.byteLength));
     try {
       const facts = await tarFacts(stream, compression, this.bounds);
@@ -71,4 +92,11 @@ function asTransient(error: unknown, digest: string): unknown {
     cause: error,
     details: { digest },
   });
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof HttpTimeoutError ||
+    (error instanceof Error && (error.cause instanceof HttpTimeoutError || error.name === 'AbortError'))
+  );
 }

@@ -179,7 +179,7 @@ describe('streamgate fix against the registry stand-in (token auth)', () => {
   it('refuses a hard link between two copies (exit 1, REPAIR_UNSAFE_HARDLINK, nothing pushed)', async () => {
     const ran = await fix([`${HOST}/${REPO}/hardlink:v1`, '--json']);
     expect(ran.code).toBe(1);
-    expect(ran.json.reasons.map((r) => r.code)).toEqual(['REPAIR_UNSAFE_HARDLINK']);
+    expect(ran.json.reasons.map((r) => r.code)).toEqual(['DUPLICATE_LAYER', 'REPAIR_UNSAFE_HARDLINK']);
     expect(
       await reader().manifestExists({ authority: HOST, name: `${REPO}/hardlink` }, 'v1-streamable'),
     ).toBe(false);

@@ -207,7 +207,7 @@ describeSkopeoUmociTier('repair proven with skopeo, umoci and docker-registry', 
       expect(fixed.code).toBe(1);
       expect(
         (JSON.parse(fixed.stdout) as { reasons: { code: string }[] }).reasons.map((r) => r.code),
-      ).toEqual(['REPAIR_UNSAFE_HARDLINK']);
+      ).toEqual(['DUPLICATE_LAYER', 'REPAIR_UNSAFE_HARDLINK']);
       await expect(
         skopeoInspect(`docker://${hostPort}/p/r/hardlink:v1-streamable`, { raw: true }),
       ).rejects.toThrow();

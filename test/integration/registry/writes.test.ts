@@ -9,6 +9,8 @@ import { RegistryClient, type RepositoryLocator } from '../../../shared/adapters
 import { digestOf } from '../../../shared/adapters/registry/digest.js';
 import { describeDockerRegistryTier, startDockerRegistry } from '../../helpers/docker-registry.js';
 import { buildImage, makeLayer } from '../../helpers/oci-images.js';
+import { RegistryLayerInspector } from '../../../shared/adapters/layers/inspector.js';
+import { parseImageReference } from '../../../shared/core/image-reference.js';
 
 const HOST = 'us-central1-docker.pkg.dev';
 const ACCESS_TOKEN = 'writes-access-token';
@@ -124,6 +126,37 @@ describe('registry client writes against the stand-in with token auth', () => {
     await expect(
       denied.uploadBlob({ authority: HOST, name: 'p/r/writes' }, digestOf(blob), blob),
     ).rejects.toMatchObject({ code: 'REGISTRY_AUTH_FAILED' });
+  });
+});
+
+describe('layer inspection through the registry client', () => {
+  it('reads a layer streamed and verified, and calls one slower than its time bound unreadable (permanent)', async () => {
+    const standIn = await startRegistryStandIn({ port: 0 });
+    try {
+      const client = new RegistryClient({
+        overrides: new Map([[HOST, standIn.url]]),
+        accessToken: async () => undefined,
+      });
+      const layer = await makeLayer({ 'a/b': 'c' });
+      const image = parseImageReference(`${HOST}/p/r/slow:v1`);
+      await client.uploadBlob(
+        { authority: HOST, name: 'p/r/slow' },
+        layer.digest,
+        new Uint8Array(layer.blob),
+      );
+      const descriptor = { digest: layer.digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+      const inspector = new RegistryLayerInspector(client);
+      expect(await inspector.inspect(image, descriptor)).toEqual({ entries: 1, foreignHardlinks: [] });
+      expect(inspector.stats).toEqual({ layers: 1, bytes: layer.blob.length });
+      standIn.setFaults({ delayMs: 2_000 });
+      const impatient = new RegistryLayerInspector(client, { timeoutMs: 200 });
+      await expect(impatient.inspect(image, descriptor)).rejects.toMatchObject({
+        code: 'REPAIR_LAYER_UNREADABLE',
+        kind: 'permanent',
+      });
+    } finally {
+      await standIn.close();
+    }
   });
 });
 
