@@ -72,7 +72,7 @@ export async function launch(
   const result: PlanResult =
     'code' in image
       ? { ok: false, category: 'invalid', reasons: [image] }
-      : await planLaunch(request, deps, image);
+      : await planLaunch(request, deps, image, { dryRun: options.dryRun === true });
   if (!result.ok) {
     const refusal = {
       category: result.category,

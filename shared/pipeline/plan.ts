@@ -60,14 +60,14 @@ export async function planLaunch(
   request: LaunchRequest,
   deps: PipelineDeps,
   known?: KnownImage,
+  options: { dryRun?: boolean } = {},
 ): Promise<PlanResult> {
   const locations = locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS);
   const read = await resolveAndJudge(request, deps, locations, known);
   if (!read.ok) return read;
-  const judged = {
-    ok: true as const,
-    ...(await repairForLaunch(request, read, jobPlatform(request, deps.config.platform), deps)),
-  };
+  // A plan (dry run) decides the repair too, but writes nothing.
+  const platform = jobPlatform(request, deps.config.platform);
+  const judged = { ok: true as const, ...(await repairForLaunch(request, read, platform, deps, options)) };
   const decided = decideStreaming(request, judged, locations, deps.config);
   if (!decided.ok) return decided;
   return { ok: true, planned: buildPlanned(request, judged, decided, deps.config) };

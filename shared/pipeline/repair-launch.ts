@@ -45,6 +45,7 @@ export async function repairForLaunch(
   judged: JudgedImage,
   platform: Platform,
   deps: PipelineDeps,
+  options: { dryRun?: boolean } = {},
 ): Promise<JudgedImage> {
   const { image, resolved, report } = judged;
   if (request.streaming !== 'repair' || resolved === undefined || report.verdict === 'eligible')
@@ -61,7 +62,12 @@ export async function repairForLaunch(
   try {
     const outcome = await repairImage(
       { images: deps.images, ...deps.repair },
-      { image: pinToDigest(image, resolved.digest), platform, tag: repairedTag(image, resolved.digest) },
+      {
+        image: pinToDigest(image, resolved.digest),
+        platform,
+        tag: repairedTag(image, resolved.digest),
+        dryRun: options.dryRun === true,
+      },
     );
     if (outcome.status !== 'repaired' || outcome.repairedDigest === undefined) {
       deps.logger.warn('repair refused; launching as mode auto', {
@@ -70,7 +76,10 @@ export async function repairForLaunch(
       });
       return judged;
     }
-    deps.logger.info('image repaired', { digest: resolved.digest, repairedDigest: outcome.repairedDigest });
+    deps.logger.info(options.dryRun ? 'repair planned (dry run, nothing written)' : 'image repaired', {
+      digest: resolved.digest,
+      repairedDigest: outcome.repairedDigest,
+    });
     return {
       image: pinToDigest(image, outcome.repairedDigest),
       resolved: { ...resolved, digest: outcome.repairedDigest },
