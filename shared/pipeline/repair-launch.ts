@@ -9,6 +9,7 @@ import { isStreamgateError } from '../core/errors.js';
 import { pinToDigest, registryAuthority, type ImageReference } from '../core/image-reference.js';
 import type { Platform } from '../core/platform.js';
 import type { ImageContent, LayerInspector, RegistryWriter, ResolvedImage } from '../core/ports.js';
+import type { Finding, WarningCode } from '../core/reason-codes.js';
 import type { LaunchRequest } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
 import { repairedTag, repairImage, REPAIRABLE_REASONS } from './repair.js';
@@ -26,6 +27,19 @@ export interface JudgedImage {
   resolved?: ResolvedImage;
   report: EligibilityReport;
   repairedFrom?: string;
+}
+
+/** REPAIR_NOT_PERMITTED when this repository may not be written here, and why. */
+function notPermitted(repository: string, deps: PipelineDeps): Finding<WarningCode> | undefined {
+  const permitted = deps.config.repairRepositories.includes(repository);
+  if (deps.repair !== undefined && permitted) return undefined;
+  const why = permitted
+    ? 'this entry point writes nothing to registries (e.g. `streamgate plan`)'
+    : `${repository} is not in repair_repositories (repairRepositories)`;
+  return {
+    code: 'REPAIR_NOT_PERMITTED',
+    message: `Mode "repair" did not repair the image because ${why}, so it runs as in mode "auto"; list the repository in repair_repositories to repair it.`,
+  };
 }
 
 /** `HOST/PROJECT/REPOSITORY` of an image, as `repairRepositories` lists them. */
@@ -52,16 +66,15 @@ export async function repairForLaunch(
     return judged;
   if (!report.reasons.every((r) => REPAIRABLE_REASONS.includes(r.code))) return judged;
   const repository = repositoryOf(image);
-  if (deps.repair === undefined || !deps.config.repairRepositories.includes(repository)) {
-    const warning = {
-      code: 'REPAIR_NOT_PERMITTED' as const,
-      message: `Mode "repair" may not write to ${repository} (not in repair_repositories), so the image runs as in mode "auto"; list the repository in repair_repositories to repair it.`,
-    };
-    return { ...judged, report: { ...report, warnings: [...report.warnings, warning] } };
+  const refusal = notPermitted(repository, deps);
+  const ports = deps.repair;
+  if (refusal !== undefined || ports === undefined) {
+    const warnings = refusal === undefined ? report.warnings : [...report.warnings, refusal];
+    return { ...judged, report: { ...report, warnings } };
   }
   try {
     const outcome = await repairImage(
-      { images: deps.images, ...deps.repair },
+      { images: deps.images, ...ports },
       {
         image: pinToDigest(image, resolved.digest),
         platform,

@@ -49,8 +49,11 @@ describe('mode repair', () => {
       config: { repairRepositories: ['us-central1-docker.pkg.dev/demo-project/apps'] },
     });
     await launch(request(), ports.deps);
-    const data = ports.events.events()[0]?.data as { streaming: { warnings: { code: string }[] } };
-    expect(data.streaming.warnings.map((w) => w.code)).toContain('REPAIR_NOT_PERMITTED');
+    const data = ports.events.events()[0]?.data as {
+      streaming: { warnings: { code: string; message: string }[] };
+    };
+    const warning = data.streaming.warnings.find((w) => w.code === 'REPAIR_NOT_PERMITTED');
+    expect(warning?.message).toContain('writes nothing to registries');
   });
 
   it('streams an eligible image as auto would, with no warning', async () => {
