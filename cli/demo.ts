@@ -1,5 +1,5 @@
 /**
- * `streamgate demo` (`npm run demo`): pushes two freshly built images into the local registry,
+ * `streamgate demo` (`npm run demo`): pushes three freshly built images (one repaired in mode `repair`) into the local registry,
  * lets the `gcr` notifications flow through the functions, and prints every streamgate event as
  * one JSON line on stdout (a human summary goes to stderr). Uses the stack `npm start` runs, or
  * starts one in-process for the duration of the demo.
@@ -19,15 +19,15 @@ import { startStack } from '../infra/local/stack.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { defaultStackFile } from './local-stack.js';
 
-export const DEMO_HELP = `streamgate demo — push two images into the local stack and watch the jobs they start.
+export const DEMO_HELP = `streamgate demo — push three images into the local stack and watch the jobs they start.
 
 Usage: streamgate demo [--stack FILE] [--timeout SECONDS]
   --stack FILE       endpoints of a running stack (default .streamgate/local-stack.json, written by
                      \`npm start\`); without a live stack there, one is started for the demo
-  --timeout SECONDS  how long to wait for both jobs to complete (default 60)
+  --timeout SECONDS  how long to wait for the three jobs to complete (default 60)
 
 stdout: one JSON CloudEvent per line (specversion, id, source, type, time, datacontenttype, data).
-stderr: a short summary. Exit status: 0 when both jobs completed, 1 when something is missing,
+stderr: a short summary. Exit status: 0 when every job completed, 1 when something is missing,
 2 for a usage error.`;
 
 interface Connected {
@@ -132,14 +132,17 @@ function demoTracker(io: CliIo) {
   const allDone = new Promise<void>((resolve) => (finish = resolve));
 
   const launched = (data: StreamgateEvent<typeof EVENT_TYPES.launched>['data']): void => {
-    const tracked = data.image.digest ? byDigest.get(data.image.digest) : undefined;
+    // A repaired launch names the pushed digest as `repairedFrom` (and runs the repaired one).
+    const pushed = data.image.repairedFrom ?? data.image.digest;
+    const tracked = pushed ? byDigest.get(pushed) : undefined;
     if (!tracked) return;
     tracked.jobName = data.jobName;
     byJob.set(data.jobName, tracked);
     const why = data.streaming.enabled
       ? 'on'
       : `off: ${data.streaming.reasons.map((r) => r.code).join(', ') || data.streaming.mode}`;
-    io.err(`launched ${tracked.image.label} in ${data.region} (streaming ${why})`);
+    const repaired = data.image.repairedFrom ? `, repaired as ${data.image.digest?.slice(0, 19) ?? ''}…` : '';
+    io.err(`launched ${tracked.image.label} in ${data.region} (streaming ${why}${repaired})`);
   };
   const completed = (event: StreamgateEvent<typeof EVENT_TYPES.completed>): void => {
     const tracked = byJob.get(event.data.jobName);

@@ -40,6 +40,8 @@ export interface LiveAdapterOptions {
 
 export interface LiveAdapters {
   images: ImageResolver;
+  /** The registry client behind `images` (for `fix`, which also writes). */
+  client: RegistryClient;
   /** Never throws and never takes longer than its deadline: the worst answer is 'unavailable'. */
   repositoryFacts: RepositoryFactsSource;
   logger: Logger;
@@ -83,6 +85,7 @@ export function createLiveAdapters(io: CliIo, options: LiveAdapterOptions = {}):
   });
   return {
     images: new RegistryImageResolver(client, { logger }),
+    client,
     repositoryFacts: {
       facts: async (reference, digest) => {
         await localClientsLoaded();

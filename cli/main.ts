@@ -12,16 +12,19 @@ Usage:
   streamgate plan --request FILE [--config FILE] [--json]
       Show the Batch job a JobRequest would create (the image is read live; nothing is created).
   streamgate demo [--stack FILE] [--timeout SECONDS]
-      Push two images into the local stack (\`npm start\`) and print the events they cause.
+      Push three images into the local stack (\`npm start\`) and print the events they cause.
   streamgate submit --request FILE [--plan] [--url URL] [--key-env VAR] [--bearer-env VAR] [--json]
       Sign a JobRequest (scheme v2) and post it to the webhook; default: the local stack.
   streamgate events [--follow] [--stack [FILE]]
       Print the local stack's events (launched, rejected, completed) as a table; --follow keeps going.
+  streamgate fix IMAGE_REF [--tag TAG] [--platform P] [--dry-run] [--json] [--stack [FILE]]
+      Repair an image whose only reasons are empty or duplicated layers; push it as <tag>-streamable.
   streamgate --help | streamgate <command> --help
 
 Exit status: 0 eligible, 1 ineligible or needs-resolution, 2 usage error or unreadable input.
 (plan: 0 when a job would be created, 1 when the request would be rejected.)
-(demo: 0 when both jobs completed, 1 when an event is missing, 2 usage error.)
+(demo: 0 when every job completed, 1 when an event is missing, 2 usage error.)
+(fix: 0 repaired or already eligible, 1 not repairable, 2 cannot read or write the image.)
 (submit: 0 accepted, 1 refused (4xx), 2 usage, missing key, network error or 5xx.)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   demo: async (args, io) => (await import('./demo.js')).runDemo(args, io),
   submit: async (args, io) => (await import('./submit.js')).runSubmit(args, io),
   events: async (args, io) => (await import('./events.js')).runEvents(args, io),
+  fix: async (args, io) => (await import('./fix.js')).runFix(args, io),
 };
 
 /**

@@ -11,6 +11,8 @@ import { createLogger, type Logger } from '../shared/adapters/logger.js';
 import { memoizePromise } from '../shared/adapters/memoize.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
 import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
+import { RegistryClientWriter } from '../shared/adapters/registry/writer.js';
+import { RegistryLayerInspector } from '../shared/adapters/layers/inspector.js';
 import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
@@ -41,10 +43,14 @@ const reportedConfigErrors = new Set<string>();
 async function build(): Promise<Built> {
   const logger = baseLogger;
   const config = await loadConfig();
-  const images = new RegistryImageResolver(
-    new RegistryClient({ overrides: registryOverridesFromEnv(), logger }),
-    { logger },
-  );
+  const registry = new RegistryClient({ overrides: registryOverridesFromEnv(), logger });
+  const images = new RegistryImageResolver(registry, { logger });
+  // Mode "repair" reads layers and writes through the same client (and its token cache).
+  const repairStore = new RegistryClientWriter(registry);
+  // A layer read must end well inside the function's own timeout (120 s by default); one that does
+  // not is not repaired, and the launch goes on as mode auto.
+  const layers = new RegistryLayerInspector(registry, { timeoutMs: 60_000 });
+  const repair = { content: repairStore, writer: repairStore, layers };
   const repositoryFacts = artifactRegistryFactsSourceFromEnv({ logger });
   const batchEndpoint = readEnv('BATCH_API_ENDPOINT');
   const batch = createBatchJobs(batchEndpoint ? { endpoint: batchEndpoint } : {});
@@ -62,6 +68,7 @@ async function build(): Promise<Built> {
     events,
     clock: systemClock,
     logger,
+    repair,
     webhookSecrets: loadWebhookSecrets(),
   };
   return {

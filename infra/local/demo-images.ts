@@ -1,20 +1,25 @@
 /**
- * The two images the demo pushes, built on the fly: `hello:eligible` (distinct gzip layers, so
- * Batch can stream it) and `hello:dup` (one layer listed twice: DUPLICATE_LAYER). A per-run nonce
+ * The three images the demo pushes, built on the fly: `hello:eligible` (distinct gzip layers, so
+ * Batch can stream it), `hello:dup` (one layer listed twice: DUPLICATE_LAYER) and `repairs/hello:dup`
+ * (a duplicated layer again, but where rule `repairs` launches in mode `repair`: the image is
+ * repaired and the repaired digest runs with streaming on). A per-run nonce
  * goes into the layer contents, so every run has new digests and launches new jobs (push
  * idempotency is keyed on the digest).
  */
 import { buildImage, makeLayer, Pusher, type BuiltImage } from './oci-build.js';
 
 const DEMO_REPOSITORY = 'demo-project/apps/hello';
+const REPAIR_REPOSITORY = 'demo-project/repairs/hello';
 
 export interface DemoImage {
   /** Short name used in the demo's summary lines. */
-  label: 'hello:eligible' | 'hello:dup';
+  label: 'hello:eligible' | 'hello:dup' | 'repairs/hello:dup';
   tag: 'eligible' | 'dup';
+  /** Default `demo-project/apps/hello`. */
+  repository?: string;
   image: BuiltImage;
-  /** What streamgate should decide. */
-  expect: { streaming: boolean; reason?: 'DUPLICATE_LAYER' };
+  /** What streamgate should decide (`repaired`: launched from a repaired digest). */
+  expect: { streaming: boolean; reason?: 'DUPLICATE_LAYER'; repaired?: boolean };
 }
 
 export interface PushedDemoImage extends DemoImage {
@@ -42,6 +47,13 @@ export async function buildDemoImages(nonce: string): Promise<DemoImage[]> {
       image: buildImage([repeated, repeated], { label: `dup-${nonce}` }),
       expect: { streaming: false, reason: 'DUPLICATE_LAYER' },
     },
+    {
+      label: 'repairs/hello:dup',
+      tag: 'dup',
+      repository: REPAIR_REPOSITORY,
+      image: buildImage([repeated, run, repeated], { label: `repair-${nonce}` }),
+      expect: { streaming: true, repaired: true },
+    },
   ];
 }
 
@@ -60,8 +72,9 @@ export async function pushDemoImages(
   const pusher = new Pusher(registryUrl);
   const pushed: PushedDemoImage[] = [];
   for (const demo of images) {
-    const digest = await pusher.pushImage(DEMO_REPOSITORY, demo.image, demo.tag);
-    pushed.push({ ...demo, digest, reference: `${registryHost}/${DEMO_REPOSITORY}:${demo.tag}` });
+    const repository = demo.repository ?? DEMO_REPOSITORY;
+    const digest = await pusher.pushImage(repository, demo.image, demo.tag);
+    pushed.push({ ...demo, digest, reference: `${registryHost}/${repository}:${demo.tag}` });
   }
   return pushed;
 }

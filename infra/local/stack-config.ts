@@ -34,7 +34,8 @@ export function stackPaths(stateDir: string) {
 
 /**
  * The sample config `npm start` runs with: one rule (`apps`) that launches a job for every image
- * pushed under `us-central1-docker.pkg.dev/demo-project/apps/`, streaming when the image allows.
+ * pushed under `us-central1-docker.pkg.dev/demo-project/apps/`, streaming when the image allows,
+ * and one (`repairs`) in mode `repair` for `…/demo-project/repairs/`, where repairs may be written.
  */
 function sampleConfig(): StreamgateConfigInput {
   return {
@@ -52,9 +53,23 @@ function sampleConfig(): StreamgateConfigInput {
           labels: { stack: 'local' },
         },
       },
+      {
+        name: 'repairs',
+        description: 'Run every image pushed to the repairs repository, repairing empty or duplicate layers.',
+        image: `${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/repairs/**`,
+        streaming: 'repair',
+        template: {
+          container: { entrypoint: '/bin/sh', commands: ['-c', 'echo hello from a repaired image'] },
+          labels: { stack: 'local' },
+        },
+      },
     ],
+    repairRepositories: [`${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/repairs`],
     policy: {
-      allowedRepositories: [`${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/apps/**`],
+      allowedRepositories: [
+        `${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/apps/**`,
+        `${LOCAL_REGISTRY_HOST}/${LOCAL_PROJECT}/repairs/**`,
+      ],
       allowedRegions: ['us-central1'],
       allowNonStreamingFallback: true,
     },

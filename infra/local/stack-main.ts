@@ -76,7 +76,7 @@ function hint(stack: RunningStack): string {
   return [
     `streamgate local stack is up (project ${stack.endpoints.project}); endpoints in ${stack.paths.endpoints}`,
     `  page:     ${stack.endpoints.dashboard}   (live events, jobs and counters; read-only)`,
-    `  demo:     npm run demo            (pushes two images, prints the events)`,
+    `  demo:     npm run demo            (pushes three images, prints the events)`,
     `  webhook:  BODY='{"apiVersion":"streamgate/v1","image":"${stack.endpoints.registryHost}/${stack.endpoints.project}/apps/hello:eligible"}'; T=$(date +%s)`,
     `            SIG="t=$T,v2=$(printf '%s.%s.%s.%s' "$T" POST /jobs "$BODY" | openssl dgst -sha256 -hmac '${stack.endpoints.webhookSecret}' -r | cut -d' ' -f1)"`,
     `            curl -i -X POST ${webhook}/jobs -H 'content-type: application/json' -H "X-Streamgate-Signature: $SIG" -d "$BODY"`,

@@ -46,6 +46,8 @@ resource "google_cloudfunctions2_function" "event" {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
       NODE_ENV               = "production"
+      # Where mode "repair" may write (iam.tf grants the writer role on exactly these).
+      STREAMGATE_REPAIR_REPOSITORIES = local.repair_repository_hosts
     }
   }
 
@@ -103,6 +105,8 @@ resource "google_cloudfunctions2_function" "webhook" {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
       NODE_ENV               = "production"
+      # Where mode "repair" may write (iam.tf grants the writer role on exactly these).
+      STREAMGATE_REPAIR_REPOSITORIES = local.repair_repository_hosts
     }
 
     # "latest" is resolved when an instance starts, so a rotated key reaches new instances without

@@ -11,6 +11,10 @@
 # | onJobRequest      | create, read   | read                     | publish      | -              |
 # | onJobStateChanged | read           | -                        | publish      | -              |
 #
+# Mode "repair" writes repaired images (a config blob and manifests) back to the image's own
+# repository; the job-creating functions get roles/artifactregistry.writer on the repositories in
+# var.repair_repositories only (none by default), never on the project.
+#
 # No function has any right on the notifications topic: the job service account publishes to it
 # (below), and Terraform, not a function, creates it and its subscription (docs/deploy.md, "Service
 # accounts and roles").
@@ -27,6 +31,21 @@ locals {
     "roles/logging.logWriter",
     "roles/artifactregistry.reader", # pull (and stream) the job's image
   ]
+  # One writer grant per (launching function, repair repository).
+  repair_grants = {
+    for pair in setproduct(local.job_creating_functions, var.repair_repositories) :
+    "${pair[0]}/${coalesce(pair[1].project, var.project_id)}/${pair[1].location}/${pair[1].repository_id}" => {
+      function      = pair[0]
+      project       = coalesce(pair[1].project, var.project_id)
+      location      = pair[1].location
+      repository_id = pair[1].repository_id
+    }
+  }
+  # The same repositories as the functions name them: HOST/PROJECT/REPOSITORY.
+  repair_repository_hosts = join(",", [
+    for r in var.repair_repositories :
+    "${r.location}-docker.pkg.dev/${coalesce(r.project, var.project_id)}/${r.repository_id}"
+  ])
   # Google's guidance for a user-chosen Cloud Build service account of Cloud Functions builds.
   build_project_roles = [
     "roles/cloudbuild.builds.builder",
@@ -73,6 +92,17 @@ resource "google_project_iam_member" "function_writes_logs" {
   project = var.project_id
   role    = "roles/logging.logWriter"
   member  = google_service_account.function[each.key].member
+}
+
+# Mode "repair": write access to the listed repositories only, for the functions that launch.
+resource "google_artifact_registry_repository_iam_member" "function_writes_repaired_images" {
+  for_each = local.repair_grants
+
+  project    = each.value.project
+  location   = each.value.location
+  repository = each.value.repository_id
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.function[each.value.function].member
 }
 
 # Creating a job that runs as the job service account requires actAs on that account alone.

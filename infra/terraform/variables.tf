@@ -190,7 +190,7 @@ variable "config_file" {
 
 variable "rules" {
   type        = any
-  description = "Push rules: a list of { name, image (glob), streaming = auto|require|off, template = { job template } }."
+  description = "Push rules: a list of { name, image (glob), streaming = auto|require|off|repair, template = { job template } }."
   default     = []
 
   # `for` works on the tuple an `any` list becomes; tolist() would fail when templates differ in shape.
@@ -202,8 +202,8 @@ variable "rules" {
   }
 
   validation {
-    condition     = try(alltrue([for r in var.rules : contains(["auto", "require", "off"], try(r.streaming, "auto"))]), false)
-    error_message = "A rule's streaming must be auto, require or off."
+    condition     = try(alltrue([for r in var.rules : contains(["auto", "require", "off", "repair"], try(r.streaming, "auto"))]), false)
+    error_message = "A rule's streaming must be auto, require, off or repair."
   }
 
   validation {
@@ -371,5 +371,20 @@ variable "function_5xx_alert_threshold" {
   validation {
     condition     = var.function_5xx_alert_threshold >= 0 && floor(var.function_5xx_alert_threshold) == var.function_5xx_alert_threshold
     error_message = "function_5xx_alert_threshold must be a whole number >= 0."
+  }
+}
+
+variable "repair_repositories" {
+  type = list(object({
+    location      = string
+    repository_id = string
+    project       = optional(string)
+  }))
+  description = "Artifact Registry repositories where streaming mode \"repair\" may push repaired images (roles/artifactregistry.writer on each, for the functions that launch jobs). Empty: mode repair never writes and runs as auto, with the warning REPAIR_NOT_PERMITTED."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.repair_repositories : can(regex("^[a-z]+(-[a-z]+[0-9]*)?$", r.location)) && can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", r.repository_id))])
+    error_message = "Each repair_repositories entry needs a location such as us-central1 (or a multi-region such as us) and a repository_id of lowercase letters, digits and hyphens."
   }
 }

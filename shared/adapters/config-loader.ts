@@ -27,18 +27,36 @@ export function loadConfig(options: LoadConfigOptions = {}): Promise<StreamgateC
   const env = options.env ?? process.env;
   const inline = readEnv('STREAMGATE_CONFIG_JSON', env);
   const path = readEnv('STREAMGATE_CONFIG', env) ?? DEFAULT_CONFIG_PATH;
-  const source = inline !== undefined ? `inline:${inline}` : `file:${path}`;
+  const repair = readEnv('STREAMGATE_REPAIR_REPOSITORIES', env);
+  const source = `${inline !== undefined ? `inline:${inline}` : `file:${path}`}\nrepair:${repair ?? ''}`;
   if (cached?.source === source) return cached.config;
-  const config =
+  const config = (
     inline !== undefined
       ? Promise.resolve().then(() => parseConfigText(inline, 'STREAMGATE_CONFIG_JSON'))
-      : readConfigFile(path, options.readFile ?? ((p) => fsReadFile(p, 'utf8')));
+      : readConfigFile(path, options.readFile ?? ((p) => fsReadFile(p, 'utf8')))
+  ).then((loaded) => withRepairRepositories(loaded, repair));
   cached = { source, config };
   // A failed load is not cached: the next call (e.g. after fixing the file) tries again.
   config.catch(() => {
     if (cached?.config === config) cached = undefined;
   });
   return config;
+}
+
+/**
+ * Adds the repositories of `STREAMGATE_REPAIR_REPOSITORIES` (comma-separated HOST/PROJECT/REPOSITORY,
+ * set by Terraform from `repair_repositories`, where the functions may write) to the config's own.
+ *
+ * @example withRepairRepositories(config, 'us-central1-docker.pkg.dev/p/apps').repairRepositories
+ */
+function withRepairRepositories(config: StreamgateConfig, list: string | undefined): StreamgateConfig {
+  const extra = (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (extra.length === 0) return config;
+  const repairRepositories = [...new Set([...config.repairRepositories, ...extra])];
+  return parseConfig({ ...config, repairRepositories }, 'config with STREAMGATE_REPAIR_REPOSITORIES');
 }
 
 /** Forgets the memoized config (tests). */

@@ -27,6 +27,12 @@ export const ENV_VARS = [
   },
   { name: 'STREAMGATE_LOG_LEVEL', deployed: true, description: 'DEBUG, INFO, WARNING or ERROR.' },
   {
+    name: 'STREAMGATE_REPAIR_REPOSITORIES',
+    deployed: true,
+    description:
+      'Comma-separated HOST/PROJECT/REPOSITORY where streaming mode "repair" may write (Terraform: repair_repositories).',
+  },
+  {
     name: 'NODE_ENV',
     deployed: true,
     description:

@@ -123,6 +123,13 @@ export const StreamgateConfigSchema = z
           .describe('ce-source; default //streamgate/projects/PROJECT.'),
       })
       .default({ stateChanged: false }),
+    repairRepositories: z
+      .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+$/, 'must be HOST/PROJECT/REPOSITORY'))
+      .max(LIMITS.policyListLength)
+      .default([])
+      .describe(
+        'Repositories (HOST/PROJECT/REPOSITORY, e.g. us-central1-docker.pkg.dev/p/apps) where streaming mode "repair" may write repaired images; STREAMGATE_REPAIR_REPOSITORIES (set by Terraform) adds to it.',
+      ),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -123,6 +123,13 @@ export const JobLaunchedDataSchema = z
         .describe(
           'The resolved root digest; absent for images outside Artifact Registry, which are not read.',
         ),
+      repairedFrom: z
+        .string()
+        .regex(DIGEST_PATTERN)
+        .optional()
+        .describe(
+          'Mode "repair": the digest the image was repaired from; `digest` is then the repaired image the job runs.',
+        ),
       uri: z.string().max(LIMITS.imageLength).describe('The imageUri the job runs.'),
     }),
     streaming: StreamingDecisionSchema,

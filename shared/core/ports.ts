@@ -8,6 +8,7 @@ import type { ImageReference } from './image-reference.js';
 import type { BatchJobPlan } from './job-builder.js';
 import type { FetchedManifest } from './manifest.js';
 import type { Platform } from './platform.js';
+import type { LayerFacts } from './repair/plan.js';
 
 /** An image read from its registry: the root manifest and every index child fetched on the way. */
 export interface ResolvedImage {
@@ -119,4 +120,49 @@ export interface Logger {
   critical(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines all carry `fields` as well (e.g. a correlation id). */
   child(fields: Record<string, unknown>): Logger;
+}
+
+/** A layer as its manifest describes it. */
+export interface LayerDescriptor {
+  digest: string;
+  mediaType?: string;
+  size?: number;
+}
+
+/**
+ * Reads a layer blob's tar headers (streamed, bounded): what a repair must know before dropping a
+ * layer. Failures: REPAIR_LAYER_UNREADABLE (not a tar, or past a bound), DIGEST_MISMATCH, and the
+ * registry's own (MANIFEST_UNAVAILABLE is transient).
+ */
+export interface LayerInspector {
+  inspect(image: ImageReference, layer: LayerDescriptor): Promise<LayerFacts>;
+}
+
+/** Reads the parts of an image a repair rewrites: any manifest by digest, and JSON blobs (configs). */
+export interface ImageContent {
+  manifest(image: ImageReference, digest: string): Promise<FetchedManifest>;
+  /** A config blob, parsed; MALFORMED-free callers get undefined for non-JSON. */
+  config(image: ImageReference, digest: string): Promise<unknown>;
+}
+
+/**
+ * Writes to the image's own repository (`streamgate fix`, mode `repair`), with `push,pull`
+ * credentials. Failures are StreamgateErrors, as for reads.
+ *
+ * @example
+ *   await writer.putBlob(image, config.digest, config.bytes);
+ *   await writer.putManifest(image, 'v1-streamable', manifest.bytes, MEDIA_TYPES.ociManifest);
+ */
+export interface RegistryWriter {
+  /** Uploads a blob unless the repository already holds it. */
+  putBlob(image: ImageReference, digest: string, bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** PUTs a manifest by tag or digest; resolves to its digest. */
+  putManifest(
+    image: ImageReference,
+    reference: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    mediaType: string,
+  ): Promise<string>;
+  /** True when a manifest answers to this tag or digest (e.g. a cosign `sha256-<hex>.sig` tag). */
+  hasManifest(image: ImageReference, reference: string): Promise<boolean>;
 }

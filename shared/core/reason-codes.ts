@@ -50,6 +50,9 @@ export const WARNING_CODES = [
   'CHILD_IS_SCHEMA1',
   'ZSTD_VARIANTS',
   'STREAMING_DISABLED_BY_REQUEST',
+  // Repair (`streamgate fix`, mode `repair`).
+  'REPAIRED_IMAGE_UNSIGNED',
+  'REPAIR_NOT_PERMITTED',
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 
@@ -98,7 +101,11 @@ export const REQUEST_REASONS = [
 ] as const;
 export type RequestReasonCode = (typeof REQUEST_REASONS)[number];
 
-export type ReasonCode = EligibilityReasonCode | RequestReasonCode;
+/** Why an image with only empty or duplicate layers still cannot be repaired. */
+export const REPAIR_REASONS = ['REPAIR_UNSAFE_HARDLINK', 'REPAIR_LAYER_UNREADABLE'] as const;
+type RepairReasonCode = (typeof REPAIR_REASONS)[number];
+
+export type ReasonCode = EligibilityReasonCode | RequestReasonCode | RepairReasonCode;
 
 /** A code and one sentence a person can act on. */
 export interface Finding<C extends string = ReasonCode | WarningCode> {

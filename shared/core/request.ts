@@ -15,12 +15,12 @@ import { checkRequestPlatform } from './machine-families.js';
 
 export const JOB_REQUEST_API_VERSION = 'streamgate/v1';
 
-export const STREAMING_MODES = ['auto', 'require', 'off'] as const;
+export const STREAMING_MODES = ['auto', 'require', 'off', 'repair'] as const;
 export type StreamingMode = (typeof STREAMING_MODES)[number];
 export const StreamingModeSchema = z
   .enum(STREAMING_MODES)
   .describe(
-    'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream.',
+    'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream; repair: as auto, but an image whose only reasons are empty or duplicate layers is repaired (in a repository listed in repairRepositories) and the repaired digest runs with streaming.',
   );
 
 const PROVISIONING_MODELS = ['STANDARD', 'SPOT'] as const;

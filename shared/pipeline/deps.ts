@@ -1,4 +1,5 @@
 import type { StreamgateConfig } from '../core/config.js';
+import type { RepairPorts } from './repair-launch.js';
 import type {
   BatchJobs,
   Clock,
@@ -22,4 +23,6 @@ export interface PipelineDeps {
    * correlation ids): launch latency is measured from it. Absent, from when `launch()` began.
    */
   receivedAt?: Date;
+  /** Mode `repair`'s reads and writes; without them that mode runs as `auto` (REPAIR_NOT_PERMITTED). */
+  repair?: RepairPorts;
 }

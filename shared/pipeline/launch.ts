@@ -9,7 +9,12 @@ import { readStreamgateLabels } from '../core/labels.js';
 import type { JobSnapshot } from '../core/ports.js';
 import { checkPolicy } from '../core/policy.js';
 import type { Finding } from '../core/reason-codes.js';
-import type { LaunchRequest, LaunchSource } from '../core/request.js';
+import {
+  STREAMING_MODES,
+  type LaunchRequest,
+  type LaunchSource,
+  type StreamingMode,
+} from '../core/request.js';
 import { summarizeRequest } from '../core/request-summary.js';
 import type { PipelineDeps } from './deps.js';
 import { describeExistingJob, findJob, type ExistingJob } from './existing-job.js';
@@ -70,7 +75,7 @@ export async function launch(
   const result: PlanResult =
     'code' in image
       ? { ok: false, category: 'invalid', reasons: [image] }
-      : await planLaunch(request, deps, image);
+      : await planLaunch(request, deps, image, { dryRun: options.dryRun === true });
   if (!result.ok) {
     const refusal = {
       category: result.category,
@@ -120,6 +125,7 @@ async function createPlanned(
       jobRegion: planned.jobRegion,
       imageUri: planned.imageUri,
       ...(planned.digest ? { digest: planned.digest } : {}),
+      ...(planned.repairedFrom ? { repairedFrom: planned.repairedFrom } : {}),
       report: planned.report,
       streaming: planned.streaming,
       plan: planned.plan,
@@ -218,7 +224,12 @@ async function announce(
       jobUid: job.jobUid,
       jobId: job.plan.jobId,
       region: job.jobRegion,
-      image: { reference: request.image, ...(job.digest ? { digest: job.digest } : {}), uri: job.imageUri },
+      image: {
+        reference: request.image,
+        ...(job.digest ? { digest: job.digest } : {}),
+        ...(job.repairedFrom ? { repairedFrom: job.repairedFrom } : {}),
+        uri: job.imageUri,
+      },
       streaming: job.streaming,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
@@ -315,7 +326,7 @@ export async function publishRejection(deps: PipelineDeps, input: RejectInput): 
   };
 }
 
-function modeOf(request: unknown): 'auto' | 'require' | 'off' {
+function modeOf(request: unknown): StreamingMode {
   const mode = (request as { streaming?: unknown } | undefined)?.streaming;
-  return mode === 'require' || mode === 'off' ? mode : 'auto';
+  return STREAMING_MODES.find((m) => m === mode) ?? 'auto';
 }

@@ -27,6 +27,8 @@ export interface Planned {
   jobRegion: string;
   imageUri: string;
   digest?: string;
+  /** Mode `repair`: the digest `digest` was repaired from. */
+  repairedFrom?: string;
   plan: BatchJobPlan;
 }
 
@@ -44,6 +46,8 @@ export interface Launched {
   imageUri: string;
   /** The image digest the job is pinned to, when it is. */
   digest?: string;
+  /** Mode `repair`: the digest `digest` was repaired from (on the call that created the job). */
+  repairedFrom?: string;
   report: EligibilityReport;
   streaming: StreamingDecision;
   /** Where the job lives and its ids; `job` (the spec) only when this call planned it. */

@@ -19,6 +19,7 @@ import { containerFieldNames, type LaunchRequest } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
 import { jobRegionFor } from './job-region.js';
 import type { Planned, RejectionCategory } from './outcomes.js';
+import { repairForLaunch, type JudgedImage } from './repair-launch.js';
 
 type PlanRefusal = { ok: false; category: RejectionCategory; reasons: Finding[]; report?: EligibilityReport };
 export type PlanResult = { ok: true; planned: Planned } | PlanRefusal;
@@ -33,11 +34,8 @@ export interface KnownImage {
 }
 
 /** The image judged: its reference, what the registry answered (absent off Artifact Registry), the report. */
-interface Judged {
+interface Judged extends JudgedImage {
   ok: true;
-  image: ImageReference;
-  resolved?: ResolvedImage;
-  report: EligibilityReport;
 }
 
 /** Registry answers that no retry will change: the request is rejected instead of retried. */
@@ -62,10 +60,14 @@ export async function planLaunch(
   request: LaunchRequest,
   deps: PipelineDeps,
   known?: KnownImage,
+  options: { dryRun?: boolean } = {},
 ): Promise<PlanResult> {
   const locations = locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS);
-  const judged = await resolveAndJudge(request, deps, locations, known);
-  if (!judged.ok) return judged;
+  const read = await resolveAndJudge(request, deps, locations, known);
+  if (!read.ok) return read;
+  // A plan (dry run) decides the repair too, but writes nothing.
+  const platform = jobPlatform(request, deps.config.platform);
+  const judged = { ok: true as const, ...(await repairForLaunch(request, read, platform, deps, options)) };
   const decided = decideStreaming(request, judged, locations, deps.config);
   if (!decided.ok) return decided;
   return { ok: true, planned: buildPlanned(request, judged, decided, deps.config) };
@@ -180,7 +182,7 @@ function decideStreaming(
 /** The job as it would be created: it runs exactly the image that was judged (pinned to its root digest). */
 function buildPlanned(
   request: LaunchRequest,
-  { image, resolved, report }: Judged,
+  { image, resolved, report, repairedFrom }: Judged,
   { jobRegion, streamingOn }: { jobRegion: string; streamingOn: boolean },
   config: StreamgateConfig,
 ): Planned {
@@ -200,6 +202,7 @@ function buildPlanned(
     jobRegion,
     imageUri,
     ...(resolved ? { digest: resolved.digest } : {}),
+    ...(repairedFrom === undefined ? {} : { repairedFrom }),
     plan,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Rule } from '../core/config.js';
 import { judgeRead } from '../core/eligibility.js';
+import { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from '../core/repair/rewrite.js';
 import { isStreamgateError } from '../core/errors.js';
 import {
   formatImageReference,
@@ -80,6 +81,10 @@ export async function handlePush(input: unknown, meta: PushMeta, deps: PipelineD
 
   const read = await readPushed(image, deps);
   if (read.kind === 'not-an-image') return ignore(read.finding.message);
+  // A repair's own push (mode `repair`, `streamgate fix`) arrives here like any other: never again.
+  if (read.kind === 'image' && isRepairedManifest(read.resolved.image.manifest.document)) {
+    return ignore(`the image was written by a streamgate repair (${REPAIRED_FROM_ANNOTATION}).`);
+  }
   const target = launchTarget(read, image);
   if ('code' in target) return publishPushRefusal(deps, meta, target);
   return {

@@ -155,6 +155,27 @@ describe('push → launch → completion', () => {
     expect(completed.data.state).toBe('SUCCEEDED');
     expect(completed.data.streaming.enabled).toBe(false);
   });
+
+  it('repairs the duplicated-layer image in mode repair and runs the repaired digest with streaming', async () => {
+    const original = pushed.find((p) => p.label === 'repairs/hello:dup')!;
+    const launched = (await tail.waitFor(
+      launchedWhere((d) => d.image.repairedFrom === original.digest),
+      WAIT_MS,
+    )) as Launched;
+    const repaired = launched.data.image.digest!;
+    expect(repaired).not.toBe(original.digest);
+    expect(launched.data.rule).toBe('repairs');
+    expect(launched.data.image.uri).toBe(`us-central1-docker.pkg.dev/demo-project/repairs/hello@${repaired}`);
+    expect(launched.data.streaming).toMatchObject({ enabled: true, mode: 'repair', verdict: 'eligible' });
+    const completed = (await tail.waitFor(completedFor(launched.data.jobName), WAIT_MS)) as Completed;
+    expect(completed.data.state).toBe('SUCCEEDED');
+    expect(completed.data.streaming.enabled).toBe(true);
+    // The repaired push (by digest and by tag dup-streamable) reached onImagePush and launched nothing.
+    const launches = tail.events.filter(
+      (e) => e.type === EVENT_TYPES.launched && (e as Launched).data.rule === 'repairs',
+    );
+    expect(launches).toHaveLength(1);
+  });
 });
 
 describe('requests', () => {
@@ -239,7 +260,7 @@ describe('completion edge cases', () => {
 });
 
 describe('streamgate demo', () => {
-  it('runs against the stack and prints JSON lines with two job.completed events', async () => {
+  it('runs against the stack and prints JSON lines with three job.completed events', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -270,10 +291,11 @@ describe('streamgate demo', () => {
       expect(event.specversion).toBe('1.0');
       expect(event.datacontenttype).toBe('application/json');
     }
-    expect(events.filter((e) => e.type === EVENT_TYPES.completed)).toHaveLength(2);
-    expect(events.filter((e) => e.type === EVENT_TYPES.launched)).toHaveLength(2);
+    expect(events.filter((e) => e.type === EVENT_TYPES.completed)).toHaveLength(3);
+    expect(events.filter((e) => e.type === EVENT_TYPES.launched)).toHaveLength(3);
     expect(stderr).toMatch(/launched hello:eligible in us-central1 \(streaming on\)/);
     expect(stderr).toMatch(/launched hello:dup in us-central1 \(streaming off: DUPLICATE_LAYER\)/);
+    expect(stderr).toMatch(/launched repairs\/hello:dup in us-central1 \(streaming on, repaired as sha256:/);
     expect(stderr).toMatch(/completed hello:eligible SUCCEEDED/);
   }, 150_000);
 });

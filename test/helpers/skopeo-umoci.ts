@@ -24,6 +24,14 @@ function findBinary(name: string): string {
 const SKOPEO_BINARY = findBinary('skopeo');
 const UMOCI_BINARY = findBinary('umoci');
 
+/** Runs umoci (bounded in time). */
+export function umoci(
+  args: readonly string[],
+  timeoutMs?: number,
+): Promise<{ stdout: string; stderr: string }> {
+  return runTool(UMOCI_BINARY, args, timeoutMs === undefined ? {} : { timeoutMs });
+}
+
 /** Which of the two tools are installed. */
 function skopeoUmociMissing(): string[] {
   return [SKOPEO_BINARY, UMOCI_BINARY].filter((binary) => !existsSync(binary));
@@ -105,6 +113,30 @@ export async function skopeoCopy(
     '--dest-tls-verify=false',
     ...creds('--dest-creds', options.auth),
     ...(options.all ? ['--all'] : []),
+    source,
+    destination,
+  ]);
+}
+
+/**
+ * `skopeo copy` from a plain-HTTP registry (`docker://…`) into a local layout (`oci:DIR:TAG`), one
+ * platform (`arch`) or all. `gzip` recompresses every layer to gzip on the way (umoci 0.4 cannot
+ * unpack zstd); the files the layers hold are unchanged, so the unpacked tree is the same.
+ *
+ * @example
+ *   await skopeoPull('docker://127.0.0.1:5000/p/r/app:v1', `oci:${dir}:v1`, { gzip: true });
+ */
+export async function skopeoPull(
+  source: string,
+  destination: string,
+  options: { arch?: string; gzip?: boolean } = {},
+): Promise<void> {
+  await skopeo([
+    ...(options.arch === undefined ? [] : ['--override-arch', options.arch, '--override-os', 'linux']),
+    'copy',
+    '--src-tls-verify=false',
+    '--src-no-creds',
+    ...(options.gzip ? ['--dest-compress', '--dest-compress-format', 'gzip'] : []),
     source,
     destination,
   ]);

@@ -27,7 +27,15 @@ export interface Grant {
 
 const IAM_RESOURCE = /^google_(.+)_iam_(member|binding)$/;
 const WIDE_SCOPES = new Set(['project', 'folder', 'organization']);
-const TARGET_ATTRIBUTES = ['topic', 'secret_id', 'service_account_id', 'subscription', 'service', 'name'];
+const TARGET_ATTRIBUTES = [
+  'topic',
+  'secret_id',
+  'service_account_id',
+  'subscription',
+  'service',
+  'name',
+  'repository',
+];
 
 /** Every IAM grant of the module, one per resource instance. */
 export function grantsOf(module: TerraformModule): Grant[] {

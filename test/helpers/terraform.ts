@@ -124,7 +124,53 @@ function forEachEntries(module: TerraformModule, expression: Json, where: string
   const value = scope === 'local' ? module.locals[name] : module.variables[name]?.default;
   if (Array.isArray(value)) return value.map((item) => [String(item), item]);
   if (value && typeof value === 'object') return Object.entries(value as Record<string, Json>);
+  const product = typeof value === 'string' ? setProductEntries(module, value) : undefined;
+  if (product !== undefined) return product;
   throw new Error(`${where}: for_each source ${scope}.${name} is not a literal list or map`);
+}
+
+/**
+ * Evaluates a map built over `setproduct(local.A, var.B)` (iam.tf's repair grants), with B's
+ * default (a test may set another): each attribute is `pair[0]`, `pair[1].F` or
+ * `coalesce(pair[1].F, var.V)` (V's default, else the text `${var.V}`), and the key the
+ * `"${…}/${…}"` template of those. Undefined for any other shape.
+ */
+function setProductEntries(module: TerraformModule, text: string): [string, Json][] | undefined {
+  const head =
+    /^\$\{\{\s*for pair in setproduct\(local\.(\w+), var\.(\w+)\) :\s*"([^\n]*)" => \{([^}]*)\}\s*\}\}$/s.exec(
+      text,
+    );
+  if (!head) return undefined;
+  const [, localName = '', varName = '', keyTemplate = '', attributes = ''] = head;
+  const left = module.locals[localName];
+  const right = module.variables[varName]?.default;
+  if (!Array.isArray(left) || !Array.isArray(right)) return undefined;
+  const evaluate = (expression: string, pair: [Json, Json]): Json => {
+    const trimmed = expression.trim();
+    if (trimmed === 'pair[0]') return pair[0];
+    const field = /^pair\[1\]\.(\w+)$/.exec(trimmed);
+    if (field) return (pair[1] as Record<string, Json>)[field[1] ?? ''] ?? null;
+    const fallback = /^coalesce\(pair\[1\]\.(\w+), var\.(\w+)\)$/.exec(trimmed);
+    if (fallback) {
+      const own = (pair[1] as Record<string, Json>)[fallback[1] ?? ''];
+      return own ?? module.variables[fallback[2] ?? '']?.default ?? `\${var.${fallback[2]}}`;
+    }
+    throw new Error(`cannot evaluate ${trimmed}`);
+  };
+  return left.flatMap((a) =>
+    right.map((b): [string, Json] => {
+      const pair: [Json, Json] = [a, b];
+      const key = keyTemplate.replace(/\$\{([^}]*(?:\([^)]*\))?[^}]*)\}/g, (_, e: string) =>
+        String(evaluate(e, pair)),
+      );
+      const object: Record<string, Json> = {};
+      for (const line of attributes.split('\n')) {
+        const match = /^\s*(\w+)\s*=\s*(.+?)\s*$/.exec(line);
+        if (match) object[match[1] ?? ''] = evaluate(match[2] ?? '', pair);
+      }
+      return [key, object];
+    }),
+  );
 }
 
 function substituteEach(value: Json, key: string, eachValue: Json): Json {

@@ -265,3 +265,55 @@ describe('roles per function', () => {
     ]);
   });
 });
+
+describe('repair writers: roles/artifactregistry.writer on var.repair_repositories only', () => {
+  const WRITER = 'roles/artifactregistry.writer';
+  const writers = (tf: TerraformModule) => grantsOf(tf).filter((grant) => grant.role === WRITER);
+  const withRepositories = (tf: TerraformModule, repositories: object[]): TerraformModule => {
+    const copy = structuredClone(tf);
+    const variable = copy.variables.repair_repositories;
+    if (!variable) throw new Error('no variable repair_repositories');
+    variable.default = repositories as never;
+    return copy;
+  };
+
+  it('grants no write access anywhere by default', () => {
+    expect(module.variables.repair_repositories?.default).toEqual([]);
+    expect(writers(module)).toEqual([]);
+  });
+
+  it('grants each launching function the writer role on exactly the listed repositories', () => {
+    const tf = withRepositories(module, [
+      { location: 'us-central1', repository_id: 'apps' },
+      { location: 'europe-west4', repository_id: 'ml', project: 'other-project' },
+    ]);
+    const grants = writers(tf);
+    expect(grants).toHaveLength(6);
+    expect(grants.every((g) => g.scope === 'artifact_registry_repository')).toBe(true);
+    for (const entryPoint of ['webhook', 'onImagePush', 'onJobRequest']) {
+      expect(rolesOf(tf, entryPoint).filter((r) => r.startsWith(WRITER))).toEqual([
+        `${WRITER} @ artifact_registry_repository:apps`,
+        `${WRITER} @ artifact_registry_repository:ml`,
+      ]);
+    }
+    expect(rolesOf(tf, 'onJobStateChanged').some((r) => r.startsWith(WRITER))).toBe(false);
+  });
+
+  it('flags a writer role granted project-wide, or to the function that only reads jobs', async () => {
+    const wide = await withFile(`
+resource "google_project_iam_member" "push_writes_everywhere" {
+  project = var.project_id
+  role    = "roles/artifactregistry.writer"
+  member  = google_service_account.function["image-push"].member
+}
+`);
+    expect(writers(wide).map((g) => g.scope)).toEqual(['project']);
+    const moved = await replaced(
+      'iam.tf',
+      'for pair in setproduct(local.job_creating_functions, var.repair_repositories)',
+      'for pair in setproduct(local.job_reading_functions, var.repair_repositories)',
+    );
+    const tf = withRepositories(moved, [{ location: 'us-central1', repository_id: 'apps' }]);
+    expect(rolesOf(tf, 'onJobStateChanged')).toContain(`${WRITER} @ artifact_registry_repository:apps`);
+  });
+});

@@ -6,12 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ELIGIBILITY_REASONS, REQUEST_REASONS, WARNING_CODES } from '../../shared/core/reason-codes.js';
+import {
+  ELIGIBILITY_REASONS,
+  REPAIR_REASONS,
+  REQUEST_REASONS,
+  WARNING_CODES,
+} from '../../shared/core/reason-codes.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
-const ALL_CODES: readonly string[] = [...ELIGIBILITY_REASONS, ...WARNING_CODES, ...REQUEST_REASONS];
+const ALL_CODES: readonly string[] = [
+  ...ELIGIBILITY_REASONS,
+  ...WARNING_CODES,
+  ...REQUEST_REASONS,
+  ...REPAIR_REASONS,
+];
 
 /**
  * Codes that are never a webhook problem's `type`: the event functions' own codes, and eligibility
@@ -25,6 +35,8 @@ const NOT_PROBLEM_TYPES: readonly string[] = [
   'FOREIGN_JOB',
   'JOB_STATE_UNCONFIRMED',
   ...WARNING_CODES,
+  // Repair refusals appear in `streamgate fix` output and logs, never as a webhook answer.
+  ...REPAIR_REASONS,
   ...ELIGIBILITY_REASONS.filter(
     (code) =>
       ![

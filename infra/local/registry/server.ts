@@ -1,6 +1,6 @@
 /**
  * Local OCI registry stand-in: the Distribution v2 HTTP API (manifests, blobs, monolithic and
- * chunked uploads, tag listing, manifest and tag deletion) with optional token auth shaped like
+ * chunked uploads, cross-repository mounts, tag listing, manifest and tag deletion) with optional token auth shaped like
  * Artifact Registry's, push and delete callbacks that the local stack turns into `gcr` Pub/Sub
  * messages, a request counter and fault injection.
  */
@@ -260,6 +260,8 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
   ) => {
     const location = (uploadId: string) => `/v2/${name}/blobs/uploads/${uploadId}`;
     if (req.method === 'POST' && id === '') {
+      const mounted = mountBlob(url.searchParams.get('mount'), url.searchParams.get('from'));
+      if (mounted !== undefined) return finishBlob(res, name, url.searchParams.get('mount'), mounted);
       const digest = url.searchParams.get('digest');
       if (digest !== null) {
         const body = await readBody(req, MAX_BLOB_BYTES);
@@ -308,6 +310,14 @@ export async function startRegistryStandIn(options: RegistryStandInOptions = {})
       return;
     }
     return finishBlob(res, name, url.searchParams.get('digest'), storage.finishUpload(id, open));
+  };
+
+  // Cross-repository mount, as distribution does it: 201 when `from` holds the blob (and the
+  // caller could read it), else an ordinary upload session (202) that the client falls back to.
+  const mountBlob = (digest: string | null, from: string | null): Buffer | undefined => {
+    if (digest === null || from === null || !DIGEST_PATTERN.test(digest)) return undefined;
+    if (!new RegExp(`^${NAME}$`).test(from)) return undefined;
+    return storage.getBlob(from, digest);
   };
 
   const finishBlob = (res: ServerResponse, name: string, digest: string | null, body: Buffer | undefined) => {

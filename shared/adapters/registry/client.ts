@@ -3,6 +3,9 @@
  * (verified against their digest), and size-capped blobs. It speaks Artifact Registry's token auth,
  * retries what can be retried, and caches content by digest.
  */
+import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { createHash } from 'node:crypto';
 import { StreamgateError } from '../../core/errors.js';
 import { MANIFEST_ACCEPT } from '../../core/media-types.js';
 import type { Clock } from '../../core/ports.js';
@@ -23,6 +26,7 @@ import {
 import { isDigest, matchesDigest, digestOf } from './digest.js';
 import {
   BodyTooLargeError,
+  fetchStream,
   fetchWithLimits,
   type HttpFetch,
   type HttpResponse,
@@ -88,7 +92,17 @@ const MIB = 1024 * 1024;
 /** A 401 → token → 401 sequence needs three sends at most; more would be a loop. */
 const MAX_AUTH_ROUNDS = 3;
 
-type Method = 'GET' | 'HEAD';
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+
+/** What a request may carry beyond a read (see `request`). */
+interface WriteExtras {
+  body?: Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+  /** Ask for a `push,pull` token instead of `pull`. */
+  push?: boolean;
+  /** Statuses handed back as answers instead of errors (e.g. 404 for "blob not there"). */
+  answers?: readonly number[];
+}
 
 /**
  * Reads manifests and blobs from OCI registries.
@@ -193,6 +207,159 @@ export class RegistryClient {
     return got.body;
   }
 
+  /** True when the repository holds the blob (HEAD; 404 is `false`). Asks with push scope when `push`. */
+  async blobExists(repo: RepositoryLocator, digest: string, push = false): Promise<boolean> {
+    this.requireDigest(digest);
+    const got = await this.request(repo, 'HEAD', `blobs/${digest}`, '*/*', 0, { push, answers: [404] });
+    return got.status !== 404;
+  }
+
+  /** True when a manifest answers to this tag or digest (HEAD; 404 is `false`). */
+  async manifestExists(repo: RepositoryLocator, reference: string): Promise<boolean> {
+    const path = `manifests/${encodeURIComponent(reference)}`;
+    const got = await this.request(repo, 'HEAD', path, MANIFEST_ACCEPT, 0, { answers: [404] });
+    return got.status !== 404;
+  }
+
+  /**
+   * Stores a blob unless the repository has it: a cross-repository mount when `mountFrom` names
+   * another repository on the same registry (a registry that answers 202 instead opened an upload,
+   * which is then used), else a monolithic upload (POST, then PUT), or PATCH chunks of `chunkSize`.
+   *
+   * @example
+   *   await client.uploadBlob(repo, digestOf(config), config); // 'uploaded'
+   */
+  async uploadBlob(
+    repo: RepositoryLocator,
+    digest: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    options: { chunkSize?: number; mountFrom?: string } = {},
+  ): Promise<'present' | 'mounted' | 'uploaded'> {
+    this.requireDigest(digest);
+    if (!matchesDigest(bytes, digest)) {
+      throw new StreamgateError('DIGEST_MISMATCH', `The bytes to upload do not hash to ${digest}.`, {
+        kind: 'permanent',
+        details: { digest, actual: digestOf(bytes) },
+      });
+    }
+    if (await this.blobExists(repo, digest, true)) return 'present';
+    const push = { push: true, answers: [201, 202] } as const;
+    const query =
+      options.mountFrom === undefined || options.mountFrom === repo.name
+        ? ''
+        : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(options.mountFrom)}`;
+    const session = await this.request(repo, 'POST', `blobs/uploads/${query}`, '*/*', 64 * 1024, {
+      ...push,
+      headers: { 'Content-Length': '0' },
+    });
+    if (session.status === 201) return 'mounted';
+    let location = this.uploadLocation(repo, session);
+    const chunk = options.chunkSize ?? 0;
+    const chunked = chunk > 0 && chunk < bytes.byteLength;
+    for (let offset = 0; chunked && offset < bytes.byteLength; offset += chunk) {
+      const part = bytes.subarray(offset, Math.min(bytes.byteLength, offset + chunk));
+      const answer = await this.request(repo, 'PATCH', location, '*/*', 64 * 1024, {
+        ...push,
+        body: part,
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Range': `${offset}-${offset + part.byteLength - 1}`,
+        },
+      });
+      location = this.uploadLocation(repo, answer);
+    }
+    const url = new URL(this.urlFor(repo, location));
+    url.searchParams.set('digest', digest);
+    await this.request(repo, 'PUT', url.toString(), '*/*', 64 * 1024, {
+      ...push,
+      body: chunked ? new Uint8Array(0) : bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
+    return 'uploaded';
+  }
+
+  /**
+   * PUTs a manifest by tag or digest and returns its digest (checked against the bytes).
+   *
+   * @example
+   *   const digest = await client.putManifest(repo, 'v1-streamable', bytes, MEDIA_TYPES.ociManifest);
+   */
+  async putManifest(
+    repo: RepositoryLocator,
+    reference: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    mediaType: string,
+  ): Promise<string> {
+    const digest = digestOf(bytes);
+    if (isDigest(reference) && reference !== digest) {
+      throw new StreamgateError(
+        'DIGEST_MISMATCH',
+        `The manifest to PUT hashes to ${digest}, not ${reference}.`,
+        {
+          kind: 'permanent',
+          details: { digest, reference },
+        },
+      );
+    }
+    const path = `manifests/${isDigest(reference) ? reference : encodeURIComponent(reference)}`;
+    const got = await this.request(repo, 'PUT', path, '*/*', 64 * 1024, {
+      push: true,
+      body: bytes,
+      headers: { 'Content-Type': mediaType },
+    });
+    const stored = got.headers.get('docker-content-digest')?.trim();
+    if (stored !== undefined && stored !== '' && stored !== digest) {
+      throw new StreamgateError('DIGEST_MISMATCH', `${repo.authority} stored ${stored}, not ${digest}.`, {
+        kind: 'permanent',
+        details: { registry: repo.authority, repository: repo.name, digest, stored },
+      });
+    }
+    this.content.set(this.contentKey(repo, digest), { bytes: Buffer.from(bytes), contentType: mediaType });
+    if (!isDigest(reference)) this.tags.set(`${repo.authority}/${repo.name}:${reference}`, digest);
+    return digest;
+  }
+
+  /**
+   * A blob as a stream, hashed on the way: the stream fails if the bytes do not hash to `digest`
+   * or the download outlasts `timeoutMs`. Nothing is buffered beyond what the reader holds.
+   */
+  async openBlob(repo: RepositoryLocator, digest: string, timeoutMs: number): Promise<Readable> {
+    this.requireDigest(digest);
+    // The HEAD settles auth (and a missing blob's 404) through the ordinary path.
+    await this.request(repo, 'HEAD', `blobs/${digest}`, '*/*', 0);
+    const known = this.challenges.get(repo.authority);
+    const token = known ? this.tokens.get({ ...known, scope: `repository:${repo.name}:pull` }) : undefined;
+    const url = this.urlFor(repo, `blobs/${digest}`);
+    const headers: Record<string, string> = { Accept: '*/*' };
+    if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+    const answer = await fetchStream({ url, headers, timeoutMs });
+    if (answer.status !== 200 || answer.body === null) {
+      answer.done();
+      throw new StreamgateError('MANIFEST_UNAVAILABLE', `GET ${url} answered ${answer.status}.`, {
+        kind: isRetryableStatus(answer.status) ? 'transient' : 'permanent',
+        details: { registry: repo.authority, repository: repo.name, digest, status: answer.status },
+      });
+    }
+    return verifiedStream(
+      Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>),
+      digest,
+      answer.done,
+    );
+  }
+
+  private uploadLocation(repo: RepositoryLocator, response: HttpResponse): string {
+    const location = response.headers.get('location');
+    if (location) return location;
+    throw new StreamgateError(
+      'MANIFEST_UNAVAILABLE',
+      `${repo.authority} opened an upload without a Location.`,
+      {
+        kind: 'permanent',
+        details: { registry: repo.authority, repository: repo.name, status: response.status },
+      },
+    );
+  }
+
   private contentKey(repo: RepositoryLocator, digest: string): string {
     return `${repo.authority.toLowerCase()}/${repo.name}@${digest}`;
   }
@@ -220,7 +387,8 @@ export class RegistryClient {
 
   /**
    * One logical registry request: authenticates when challenged, retries transient failures and
-   * maps the final answer to a 2xx response or a StreamgateError.
+   * maps the final answer to a 2xx response or a StreamgateError. `path` is under `/v2/<name>/`, or
+   * an upload `Location` the registry gave (which must stay on the registry's own origin).
    */
   private async request(
     repo: RepositoryLocator,
@@ -228,18 +396,22 @@ export class RegistryClient {
     path: string,
     accept: string,
     maxBodyBytes: number,
+    extra: WriteExtras = {},
   ): Promise<HttpResponse> {
-    const url = `${registryBaseUrl(repo.authority, this.overrides)}/v2/${repo.name}/${path}`;
-    const scope = `repository:${repo.name}:pull`;
+    const url = this.urlFor(repo, path);
+    const scope = `repository:${repo.name}:${extra.push ? 'push,pull' : 'pull'}`;
     let freshToken: string | undefined;
     for (let round = 1; round <= MAX_AUTH_ROUNDS; round++) {
       const known = this.challenges.get(repo.authority);
       const token = freshToken ?? (known ? this.tokens.get({ ...known, scope }) : undefined);
-      const headers: Record<string, string> = { Accept: accept };
+      const headers: Record<string, string> = { Accept: accept, ...extra.headers };
       if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-      const response = await this.sendWithRetries({ method, url, headers, maxBodyBytes });
-      if (response.status !== 401) return this.accept(response, repo, method, url);
-
+      const body = extra.body === undefined ? {} : { body: extra.body };
+      const response = await this.sendWithRetries({ method, url, headers, maxBodyBytes, ...body });
+      if (response.status !== 401) {
+        if (extra.answers?.includes(response.status)) return response;
+        return this.accept(response, repo, method, url);
+      }
       const offered = parseBearerChallenge(response.headers.get('www-authenticate'));
       if (offered === undefined || freshToken !== undefined) {
         throw this.authFailed(repo, url, response, freshToken !== undefined);
@@ -249,7 +421,9 @@ export class RegistryClient {
         ...(offered.service === undefined ? {} : { service: offered.service }),
       };
       this.challenges.set(repo.authority, realm);
-      const fetched = await this.fetchToken(repo, { ...offered, scope: offered.scope ?? scope });
+      // A write asks for push,pull at once, even when the challenge (e.g. to a HEAD) names only pull.
+      const wanted = extra.push ? scope : (offered.scope ?? scope);
+      const fetched = await this.fetchToken(repo, { ...offered, scope: wanted });
       // The registry may word the scope differently; file the token under ours too for later requests.
       this.tokens.set({ ...realm, scope }, fetched.token, fetched.lifetimeSeconds);
       freshToken = fetched.token;
@@ -262,6 +436,22 @@ export class RegistryClient {
         details: { url },
       },
     );
+  }
+
+  /** The URL of a path under the repository, or of a registry-given location on the same origin. */
+  private urlFor(repo: RepositoryLocator, path: string): string {
+    const base = registryBaseUrl(repo.authority, this.overrides);
+    if (!path.startsWith('/') && !/^https?:/i.test(path)) return `${base}/v2/${repo.name}/${path}`;
+    const url = new URL(path, base);
+    // Our bearer token goes with every upload request: a Location elsewhere would receive it.
+    if (url.origin !== new URL(base).origin) {
+      throw new StreamgateError(
+        'MANIFEST_UNAVAILABLE',
+        `${repo.authority} sent an upload location on another origin (${url.origin}); it was not followed.`,
+        { kind: 'permanent', details: { registry: repo.authority, location: url.origin } },
+      );
+    }
+    return url.toString();
   }
 
   /** Maps a non-401 final answer: 2xx passes, everything else becomes a typed error. */
@@ -385,6 +575,7 @@ export class RegistryClient {
     url: string;
     headers: Record<string, string>;
     maxBodyBytes: number;
+    body?: Uint8Array<ArrayBuffer>;
   }): Promise<HttpResponse> {
     type Attempt = { response?: HttpResponse; error?: unknown };
     const { value, attempts, exhausted } = await retrying<Attempt>(
@@ -458,4 +649,29 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
   return `${error.message}${cause}`;
+}
+
+/** Passes bytes through, hashing them; fails at the end when they do not hash to `digest`. */
+function verifiedStream(source: Readable, digest: string, done: () => void): Readable {
+  const hash = createHash(digest.startsWith('sha512:') ? 'sha512' : 'sha256');
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const actual = `${digest.split(':')[0]}:${hash.digest('hex')}`;
+      callback(
+        actual === digest
+          ? null
+          : new StreamgateError('DIGEST_MISMATCH', `The blob served for ${digest} hashes to ${actual}.`, {
+              kind: 'permanent',
+              details: { digest, actual },
+            }),
+      );
+    },
+  });
+  source.on('error', (error) => check.destroy(error));
+  check.on('close', done);
+  return source.pipe(check);
 }

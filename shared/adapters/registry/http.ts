@@ -4,11 +4,11 @@
  */
 
 interface HttpRequest {
-  /** POST is for the CLI's `streamgate submit`; registries are only read. */
-  method: 'GET' | 'HEAD' | 'POST';
+  /** POST, PUT and PATCH: blob uploads and manifest PUTs (`streamgate fix`), and `streamgate submit`. */
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   url: string;
   headers?: Record<string, string>;
-  /** Sent as is (POST only). */
+  /** Sent as is (POST, PUT, PATCH). */
   body?: Uint8Array<ArrayBuffer>;
   /** Abort the whole exchange (headers and body) after this many milliseconds. */
   timeoutMs: number;
@@ -107,4 +107,54 @@ async function readCapped(
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
   return Buffer.concat(chunks, total);
+}
+
+/** A streamed answer: the body is read by the caller, who must call `done()` when finished. */
+export interface StreamedResponse {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+  /** Stops the timer (and aborts the exchange if the body is still open). */
+  done(): void;
+}
+
+/**
+ * A GET whose body is not buffered (layer blobs): the timeout covers headers and the whole body,
+ * so a stalled download cannot outlive it.
+ *
+ * @example
+ *   const res = await fetchStream({ url, headers, timeoutMs: 300_000 });
+ *   try { for await (const chunk of res.body!) … } finally { res.done(); }
+ */
+export async function fetchStream(request: {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}): Promise<StreamedResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new HttpTimeoutError(request.url, request.timeoutMs)),
+    request.timeoutMs,
+  );
+  try {
+    const response = await fetch(request.url, {
+      headers: request.headers,
+      redirect: 'follow',
+      signal: controller.signal,
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: response.body,
+      done: () => {
+        clearTimeout(timer);
+        controller.abort();
+      },
+    };
+  } catch (error) {
+    clearTimeout(timer);
+    if (controller.signal.aborted && controller.signal.reason instanceof HttpTimeoutError)
+      throw controller.signal.reason;
+    throw error;
+  }
 }

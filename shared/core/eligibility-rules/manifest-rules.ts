@@ -158,7 +158,8 @@ function layerContentRules(
   }
 }
 
-function emptyCause(layer: LooseDescriptor): string | undefined {
+/** Why a layer descriptor is known to hold no files (well-known empty digest, zero or tiny size), if it is. */
+export function emptyCause(layer: LooseDescriptor): string | undefined {
   const known = describeEmptyDigest(layer.digest);
   if (known !== undefined) return known;
   if (layer.size === 0) return 'zero bytes long';

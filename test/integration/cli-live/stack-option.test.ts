@@ -54,6 +54,9 @@ describe('streamgate check --stack and a quiet CLI', () => {
     standIns = await startStandIns();
     const image = buildImage([await makeLayer({ 'srv/app': 'web' }), await makeLayer({ 'etc/conf': 'x' })]);
     await new Pusher(standIns.registry.url).pushImage('demo-project/apps/web', image, 'v1');
+    const repeated = await makeLayer({ 'srv/dup': 'twice' });
+    const duplicated = buildImage([repeated, await makeLayer({ 'etc/conf': 'y' }), repeated]);
+    await new Pusher(standIns.registry.url).pushImage('demo-project/apps/web', duplicated, 'dup');
     await standIns.pushesSettled();
     dir = await mkdtemp(join(tmpdir(), 'streamgate-stack-option-'));
     stackFile = join(dir, 'local-stack.json');
@@ -123,6 +126,19 @@ describe('streamgate check --stack and a quiet CLI', () => {
     } finally {
       await guarded.close();
     }
+  });
+
+  it('fix --stack repairs an image in the stack, and check --stack then calls the repaired tag eligible', async () => {
+    const dup = IMAGE.replace(':v1', ':dup');
+    const fixed = await streamgate(['fix', '--stack', stackFile, dup, '--json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toBe('');
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ tag: 'dup-streamable', verdict: 'eligible' });
+    const checked = await streamgate(['check', '--stack', stackFile, `${dup}-streamable`, '--json']);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect((JSON.parse(checked.stdout) as Report).verdict).toBe('eligible');
+    const original = await streamgate(['check', '--stack', stackFile, dup, '--json']);
+    expect(original.code).toBe(1);
   });
 
   it('--stack without a running stack is a usage error that says how to start one', async () => {

@@ -36,6 +36,28 @@ async function failure(promise: Promise<unknown>): Promise<StreamgateError> {
 }
 
 describe('loadConfig', () => {
+  it("adds STREAMGATE_REPAIR_REPOSITORIES to the config's repairRepositories, and checks them", async () => {
+    const inline = JSON.stringify({ ...config, repairRepositories: ['us-docker.pkg.dev/p/a'] });
+    const loaded = await loadConfig({
+      env: {
+        STREAMGATE_CONFIG_JSON: inline,
+        STREAMGATE_REPAIR_REPOSITORIES: ' us-central1-docker.pkg.dev/p/b ,,us-docker.pkg.dev/p/a',
+      },
+    });
+    expect(loaded.repairRepositories).toEqual(['us-docker.pkg.dev/p/a', 'us-central1-docker.pkg.dev/p/b']);
+    resetConfigCache();
+    const bad = await failure(
+      loadConfig({
+        env: { STREAMGATE_CONFIG_JSON: inline, STREAMGATE_REPAIR_REPOSITORIES: 'not a repository' },
+      }),
+    );
+    expect(bad.code).toBe('CONFIG_INVALID');
+    resetConfigCache();
+    expect(
+      (await loadConfig({ env: { STREAMGATE_CONFIG_JSON: JSON.stringify(config) } })).repairRepositories,
+    ).toEqual([]);
+  });
+
   it('reads the file named by STREAMGATE_CONFIG', async () => {
     const path = join(dir, 'a.json');
     await writeFile(path, JSON.stringify({ ...config, project: 'file-project' }));

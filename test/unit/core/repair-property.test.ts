@@ -1,0 +1,88 @@
+/**
+ * Property: for random layer stacks with duplicates and empty layers, the layers a repair keeps
+ * apply to exactly the tree the original stack applies to (our own applier; the tool tier uses
+ * umoci as the oracle), and the repaired manifest has no empty or duplicate layer left.
+ */
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tarFacts } from '../../../shared/adapters/layers/tar-facts.js';
+import { judge } from '../../../shared/core/eligibility.js';
+import { MEDIA_TYPES, STREAMABLE_LAYER_TYPES } from '../../../shared/core/media-types.js';
+import { decideRepair, repairCandidates, type LayerFacts } from '../../../shared/core/repair/plan.js';
+import { rewriteImage } from '../../../shared/core/repair/rewrite.js';
+import { layerStackArb, type LayerStack } from '../../helpers/layer-stacks.js';
+import { applyLayers, makeTestLayer, treeEntries, type TestLayer } from '../../helpers/tar-layers.js';
+
+async function build(stack: LayerStack): Promise<TestLayer[]> {
+  const distinct = await Promise.all(
+    stack.layers.map((entries, i) => makeTestLayer(entries, i % 2 ? 'none' : 'gzip')),
+  );
+  const empty = await makeTestLayer([], 'none');
+  return stack.order.map((i) => (i < 0 ? empty : (distinct[i] as TestLayer)));
+}
+
+async function repaired(layers: TestLayer[]) {
+  const descriptors = layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.blob.length }));
+  const config = {
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+  };
+  const candidates = repairCandidates(descriptors, config);
+  const facts = new Map<number, LayerFacts>();
+  for (const i of new Set([...candidates.confirmEmpty, ...candidates.between])) {
+    const layer = layers[i] as TestLayer;
+    const compression = STREAMABLE_LAYER_TYPES[layer.mediaType] ?? 'none';
+    facts.set(
+      i,
+      await tarFacts(Readable.from([layer.blob]), compression, { maxEntries: 100, maxBytes: 1 << 20 }),
+    );
+  }
+  const decision = decideRepair(candidates, facts);
+  if (decision.kind !== 'repair')
+    throw new Error('the alphabet has no hard links, so no refusal is possible');
+  const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: {}, layers: descriptors };
+  const out = rewriteImage(manifest, config, 'sha256:' + '0'.repeat(64), decision.removals);
+  const removed = new Set(decision.removals.map((r) => r.index));
+  return {
+    kept: layers.filter((_, i) => !removed.has(i)),
+    manifest: JSON.parse(out.manifest.bytes.toString()) as unknown,
+    config: JSON.parse(out.config.bytes.toString()) as unknown,
+  };
+}
+
+describe('repair keeps the filesystem (property, our tar applier)', () => {
+  it('every repaired stack applies to the same tree, and is eligible', async () => {
+    await fc.assert(
+      fc.asyncProperty(layerStackArb, async (stack) => {
+        const layers = await build(stack);
+        const result = await repaired(layers);
+        const before = treeEntries(await applyLayers(layers.map((l) => l.tar)));
+        const after = treeEntries(await applyLayers(result.kept.map((l) => l.tar)));
+        expect(after).toEqual(before);
+        const report = judge({ manifest: { document: result.manifest }, config: result.config });
+        expect(report.reasons.map((r) => r.code)).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+
+  it('the applier itself honours whiteouts and opaque directories', async () => {
+    const lower = await makeTestLayer([
+      { type: 'dir', path: 'd' },
+      { type: 'file', path: 'd/x', content: '1' },
+      { type: 'file', path: 'd/y', content: '2' },
+      { type: 'file', path: 'a', content: 'a' },
+    ]);
+    const upper = await makeTestLayer([
+      { type: 'file', path: '.wh.a', content: '' },
+      { type: 'dir', path: 'd' },
+      { type: 'file', path: 'd/.wh..wh..opq', content: '' },
+      { type: 'file', path: 'd/y', content: '3' },
+    ]);
+    const tree = await applyLayers([lower.tar, upper.tar]);
+    expect([...tree.keys()].sort()).toEqual(['d', 'd/y']);
+    expect(tree.get('d/y')).toMatchObject({ content: '3' });
+  });
+});
