@@ -1,5 +1,5 @@
+import { parseCommandArgs } from './args.js';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { judge, type JudgeInput } from '../shared/core/eligibility.js';
 import { isStreamgateError } from '../shared/core/errors.js';
 import { parseImageReference } from '../shared/core/image-reference.js';
@@ -58,18 +58,11 @@ const OPTIONS = {
 
 /** `streamgate check …`: offline with --manifest, live with a positional image reference. */
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: optionalStackValue(argv),
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run \`streamgate check --help\`.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('check', {
+    args: optionalStackValue(argv),
+    options: OPTIONS,
+    allowPositionals: true,
+  });
   if (values.help) {
     io.out(CHECK_HELP);
     return EXIT.ok;

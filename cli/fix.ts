@@ -2,7 +2,7 @@
  * `streamgate fix IMAGE_REF`: repair an image whose only reasons are empty and/or duplicated
  * layers, and push the repaired image to the same repository (shared/pipeline/repair.ts).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { RegistryLayerInspector } from '../shared/adapters/layers/inspector.js';
 import { RegistryClientWriter } from '../shared/adapters/registry/writer.js';
 import { reportOutsideArtifactRegistry } from '../shared/core/eligibility.js';
@@ -61,18 +61,11 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /** `streamgate fix …`. */
 export async function runFix(argv: string[], io: CliIo, deps: LiveAdapterOptions = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: optionalStackValue(argv),
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run \`streamgate fix --help\`.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('fix', {
+    args: optionalStackValue(argv),
+    options: OPTIONS,
+    allowPositionals: true,
+  });
   if (values.help) {
     io.out(FIX_HELP);
     return EXIT.ok;

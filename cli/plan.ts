@@ -3,9 +3,9 @@
  * `planLaunch` the functions use, with the real registry and Artifact Registry adapters. Nothing is
  * created and nothing is published: Batch and Pub/Sub are never contacted.
  */
+import { parseCommandArgs } from './args.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigText } from '../shared/adapters/config-loader.js';
 import type { StreamgateConfig } from '../shared/core/config.js';
 import { isStreamgateError, StreamgateError } from '../shared/core/errors.js';
@@ -68,12 +68,7 @@ export type PlanDeps = Omit<LiveAdapterOptions, 'timeoutMs'>;
  *   await runPlan(['--request', 'req.json', '--config', 'streamgate.config.json', '--json'], io)
  */
 export async function runPlan(argv: string[], io: CliIo, deps: PlanDeps = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run \`streamgate plan --help\`.`);
-  }
+  const parsed = parseCommandArgs('plan', { args: argv, options: OPTIONS, allowPositionals: false });
   const { values } = parsed;
   if (values.help) {
     io.out(PLAN_HELP);

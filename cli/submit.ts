@@ -4,8 +4,8 @@
  * runs (`.streamgate/local-stack.json`), and takes that stack's key when no key is in the
  * environment. The key is never printed.
  */
+import { parseCommandArgs } from './args.js';
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { fetchWithLimits, type HttpResponse } from '../shared/adapters/registry/http.js';
 import { signatureHeader } from '../shared/core/webhook-signature.js';
@@ -79,12 +79,7 @@ export async function runSubmit(
   io: CliIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run \`streamgate submit --help\`.`);
-  }
+  const { values } = parseCommandArgs('submit', { args: argv, options: OPTIONS, allowPositionals: false });
   if (values.help) {
     io.out(SUBMIT_HELP);
     return EXIT.ok;
