@@ -46,6 +46,7 @@ resource "google_cloudfunctions2_function" "event" {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
       NODE_ENV               = "production"
+      NODE_OPTIONS           = local.node_options
     }
   }
 
@@ -103,6 +104,7 @@ resource "google_cloudfunctions2_function" "webhook" {
       STREAMGATE_CONFIG_JSON = local.config_json
       STREAMGATE_LOG_LEVEL   = var.log_level
       NODE_ENV               = "production"
+      NODE_OPTIONS           = local.node_options
     }
 
     # "latest" is resolved when an instance starts, so a rotated key reaches new instances without
