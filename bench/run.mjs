@@ -15,7 +15,15 @@
  * major); the stand-ins and the load generator stay on the bench's own Node.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +31,7 @@ import { runBurst } from './burst.mjs';
 import { deployedHeap } from './heap.mjs';
 import { runLoad } from './load.mjs';
 import { cpuMs, peakRssMiB, post, startFunction, timeFirst2xx } from './process.mjs';
+import { formatProfiles, summarizeProfile } from './profile.mjs';
 import { buildReport, formatReport, HEADLINE_CONCURRENCY } from './report.mjs';
 import { SIGNATURES, startScenario } from './scenario.mjs';
 import { renderChart } from './svg.mjs';
@@ -161,15 +170,28 @@ async function coldStarts({ args, procs, scenario, raw }) {
       await coldStart('ours', target, round, record && raw.functions[target]);
     }
   }
-  if (args.profileDir) {
-    mkdirSync(args.profileDir, { recursive: true });
-    for (const target of FUNCTIONS) {
-      progress(`cpu profile of the first event: ${target} (ours, then the calls floor)`);
-      const dir = (kind) => ['--cpu-prof', `--cpu-prof-dir=${join(args.profileDir, `${target}-${kind}`)}`];
-      await coldStart('ours', target, args.rounds + 1, undefined, { nodeArgs: dir('ours') });
-      await coldStart('floor', target, args.rounds + 1, undefined, { nodeArgs: dir('floor') });
+  if (args.profileDir) raw.profiles = await profiles({ args, coldStart });
+}
+
+/** One more cold start of ours and of the calls floor per function under `--cpu-prof`, summarised. */
+async function profiles({ args, coldStart }) {
+  mkdirSync(args.profileDir, { recursive: true });
+  const result = {};
+  for (const target of FUNCTIONS) {
+    progress(`cpu profile of the first event: ${target} (ours, then the calls floor)`);
+    const summaries = {};
+    for (const kind of ['ours', 'floor']) {
+      const dir = join(args.profileDir, `${target}-${kind}`);
+      rmSync(dir, { recursive: true, force: true });
+      await coldStart(kind, target, args.rounds + 1, undefined, {
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      });
+      const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+      summaries[kind] = summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     }
+    result[target] = summaries;
   }
+  return result;
 }
 
 /** Warm load: hello-world, webhook POST /jobs:plan (no Batch), onImagePush of one digest. */
@@ -287,6 +309,7 @@ async function main() {
     if (args.burst > 0) raw.burst = await burst(context);
 
     const report = { ...buildReport(raw), node: runtime, heap };
+    if (raw.profiles) report.profiles = raw.profiles;
     progress(`bench finished in ${Math.round((performance.now() - started) / 1000)} s`);
     if (args.svg) {
       writeFileSync(args.svg, renderChart(report));
