@@ -319,6 +319,7 @@ async function main() {
     process.stdout.write(
       `functions on Node ${runtime.functions}, ${heap.nodeOptions}\n${formatReport(report)}\n`,
     );
+    if (report.profiles) process.stdout.write(`\n${formatProfiles(report.profiles)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await procs.stopAll();
