@@ -11,6 +11,8 @@ export interface LoadSummary {
 export interface RawColdStarts {
   listenMs: number[];
   firstEventMs: number[];
+  /** The process's own CPU (ms) until its first answer. */
+  firstEventCpuMs?: number[];
 }
 
 /** One side of a burst, as bench/burst.mjs measures it. */
@@ -47,6 +49,7 @@ export interface RawMeasurements {
 export interface ColdMedians {
   listenMs: number | null;
   firstEventMs: number | null;
+  firstEventCpuMs: number | null;
 }
 
 export interface BurstRunReport {
@@ -68,6 +71,8 @@ export interface FunctionReport {
   firstEventMs: number | null;
   firstEventRatio: number | null;
   firstEventRatioClientsOnly: number | null;
+  firstEventCpuMs: number | null;
+  firstEventCpuRatio: number | null;
   rps: number | null;
   rpsRatio: number | null;
   p50Ms: number | null;

@@ -76,7 +76,7 @@ export function summarizeLoad({ latenciesMs, wallMs, errors = 0 }) {
  *   floors: { [fn]: coldStarts }, clientsOnlyFloors?: { [fn]: coldStarts },
  *   functions: { [fn]: coldStarts & { loads?: { [c]: load & { peakRssMiB? } }, cpuMsPerEvent?, peakRssMiB? } },
  *   burst?: { ours: burstRun, floor: burstRun } }`
- * where `coldStarts` is `{ listenMs[], firstEventMs[] }`, `load` a `summarizeLoad` result and
+ * where `coldStarts` is `{ listenMs[], firstEventMs[], firstEventCpuMs?[] }` (CPU: the process's own until its first answer), `load` a `summarizeLoad` result and
  * `burstRun` a `runBurst` result (bench/burst.mjs). `floors` are the fair floors (the same calls);
  * `firstEventRatio` divides by them, `firstEventRatioClientsOnly` by the clients-only floors.
  */
@@ -88,6 +88,7 @@ export function buildReport(raw) {
   const coldMedians = (cold) => ({
     listenMs: round(median(cold?.listenMs)),
     firstEventMs: round(median(cold?.firstEventMs)),
+    firstEventCpuMs: round(median(cold?.firstEventCpuMs ?? [])),
   });
   const floors = {};
   for (const name of new Set([
@@ -136,6 +137,8 @@ function functionReport(fn, { helloListen, helloLoads, floor }) {
     firstEventMs: round(firstEventMs),
     firstEventRatio: ratio(firstEventMs, floor?.calls.firstEventMs),
     firstEventRatioClientsOnly: ratio(firstEventMs, floor?.clientsOnly.firstEventMs),
+    firstEventCpuMs: round(median(fn.firstEventCpuMs ?? [])),
+    firstEventCpuRatio: ratio(median(fn.firstEventCpuMs ?? []), floor?.calls.firstEventCpuMs),
     rps: headline.rps ?? null,
     rpsRatio: headline.rpsRatio ?? null,
     p50Ms: headline.p50Ms ?? null,
@@ -222,12 +225,22 @@ export function formatReport(report) {
   lines.push('Baselines (medians, same run, same machine)');
   lines.push(
     table(
-      ['baseline', 'listen ms', 'first 2xx ms'],
+      ['baseline', 'listen ms', 'first 2xx ms', 'CPU ms'],
       [
-        ['hello-world', fmt(hello.listenMs), fmt(hello.firstEventMs)],
+        ['hello-world', fmt(hello.listenMs), fmt(hello.firstEventMs), ''],
         ...Object.entries(report.floors ?? {}).flatMap(([name, f]) => [
-          [`floor ${name} (calls)`, fmt(f.calls.listenMs), fmt(f.calls.firstEventMs)],
-          [`floor ${name} (clients only)`, fmt(f.clientsOnly.listenMs), fmt(f.clientsOnly.firstEventMs)],
+          [
+            `floor ${name} (calls)`,
+            fmt(f.calls.listenMs),
+            fmt(f.calls.firstEventMs),
+            fmt(f.calls.firstEventCpuMs),
+          ],
+          [
+            `floor ${name} (clients only)`,
+            fmt(f.clientsOnly.listenMs),
+            fmt(f.clientsOnly.firstEventMs),
+            fmt(f.clientsOnly.firstEventCpuMs),
+          ],
         ]),
       ],
     ),
@@ -235,7 +248,16 @@ export function formatReport(report) {
   lines.push('', 'Cold start (medians)');
   lines.push(
     table(
-      ['function', 'listen ms', 'x hello', 'first 2xx ms', 'x floor', 'x clients-only floor'],
+      [
+        'function',
+        'listen ms',
+        'x hello',
+        'first 2xx ms',
+        'x floor',
+        'x clients-only floor',
+        'CPU ms',
+        'CPU x floor',
+      ],
       Object.entries(report.functions).map(([name, f]) => [
         name,
         fmt(f.listenMs),
@@ -243,6 +265,8 @@ export function formatReport(report) {
         fmt(f.firstEventMs),
         fmt(f.firstEventRatio),
         fmt(f.firstEventRatioClientsOnly),
+        fmt(f.firstEventCpuMs),
+        fmt(f.firstEventCpuRatio),
       ]),
     ),
   );

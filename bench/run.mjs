@@ -150,9 +150,12 @@ async function coldStarts({ args, procs, scenario, raw }) {
       const firstEventMs = await timeFirst2xx(fn, (signal) =>
         post(`${fn.url}${event.path}`, event.body, event.headers, signal),
       );
+      // The process's own CPU until its answer: unlike the wall time, other load barely moves it.
+      const firstEventCpuMs = cpuMs(fn.pid);
       if (into) {
         into.listenMs.push(fn.listenMs);
         into.firstEventMs.push(firstEventMs);
+        into.firstEventCpuMs.push(firstEventCpuMs);
       }
     } finally {
       await procs.stop(fn);
@@ -296,7 +299,7 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'streamgate-bench-'));
   const procs = processes({ args, scenario, heap, scratch });
   try {
-    const cold = () => ({ listenMs: [], firstEventMs: [] });
+    const cold = () => ({ listenMs: [], firstEventMs: [], firstEventCpuMs: [] });
     const raw = {
       helloWorld: cold(),
       floors: Object.fromEntries(FUNCTIONS.map((f) => [f, cold()])),

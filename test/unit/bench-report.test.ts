@@ -22,7 +22,11 @@ function raw(overrides: Partial<RawMeasurements> = {}): RawMeasurements {
       },
     },
     floors: {
-      onImagePush: { listenMs: [210, 215, 205], firstEventMs: [1000, 1100, 900] },
+      onImagePush: {
+        listenMs: [210, 215, 205],
+        firstEventMs: [1000, 1100, 900],
+        firstEventCpuMs: [800, 820, 810],
+      },
       onJobStateChanged: { listenMs: [210], firstEventMs: [800] },
     },
     clientsOnlyFloors: {
@@ -33,6 +37,7 @@ function raw(overrides: Partial<RawMeasurements> = {}): RawMeasurements {
       onImagePush: {
         listenMs: [230, 250, 240],
         firstEventMs: [1050, 1000, 1100],
+        firstEventCpuMs: [1000, 972, 990],
         loads: {
           '1': { count: 100, errors: 0, rps: 100, p50Ms: 10, p99Ms: 20, peakRssMiB: 150.04 },
           '80': { count: 500, errors: 2, rps: 500, p50Ms: 150, p99Ms: 400, peakRssMiB: 200.04 },
@@ -102,14 +107,19 @@ describe('buildReport', () => {
   it('reports baselines as medians, both floors per function', () => {
     expect(report.baseline.helloWorld).toMatchObject({ listenMs: 210, firstEventMs: 240, rps: 2000 });
     expect(report.floors.onImagePush).toEqual({
-      calls: { listenMs: 210, firstEventMs: 1000 },
-      clientsOnly: { listenMs: 200, firstEventMs: 700 },
+      calls: { listenMs: 210, firstEventMs: 1000, firstEventCpuMs: 810 },
+      clientsOnly: { listenMs: 200, firstEventMs: 700, firstEventCpuMs: null },
     });
   });
 
   it('divides the first event by both floors and keeps RSS at c=1 and c=80', () => {
     const push = report.functions.onImagePush!;
     expect(push.firstEventRatioClientsOnly).toBe(1.5);
+    expect(push).toMatchObject({ firstEventCpuMs: 990, firstEventCpuRatio: 1.22 });
+    expect(report.functions.onJobStateChanged).toMatchObject({
+      firstEventCpuMs: null,
+      firstEventCpuRatio: null,
+    });
     expect(push.peakRssMiBC1).toBe(150);
     expect(push.loads['80']!.peakRssMiB).toBe(200);
   });

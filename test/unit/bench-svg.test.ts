@@ -10,6 +10,8 @@ function fn(overrides: Partial<FunctionReport>): FunctionReport {
     firstEventMs: 1000,
     firstEventRatio: 1.05,
     firstEventRatioClientsOnly: 1.4,
+    firstEventCpuMs: null,
+    firstEventCpuRatio: null,
     rps: null,
     rpsRatio: null,
     p50Ms: null,
