@@ -30,7 +30,7 @@ const report: BenchReport = {
   },
   floors: {},
   functions: {
-    onImagePush: fn({ cpuMsPerEvent: 4, peakRssMiB: 192, peakRssMiBC1: 128 }),
+    onImagePush: fn({ cpuMsPerEvent: 4, peakRssMiB: 192, peakRssMiBC1: 128, firstEventCpuRatio: 1.2 }),
     'web<hook>': fn({ firstEventRatio: null, coldStartRatio: 1.3 }),
   },
   burst: {
@@ -51,6 +51,7 @@ describe('bench chart', () => {
       secondary: 1.4,
       goal: GOALS.firstEventRatio,
     });
+    expect(row('onImagePush: first-event CPU')).toMatchObject({ value: 1.2, goal: GOALS.firstEventRatio });
     expect(row('web<hook>: listening')).toMatchObject({ value: 1.3, goal: GOALS.coldStartRatio });
     expect(row('onImagePush: peak RSS')).toMatchObject({ value: 0.75, secondary: 0.5, goal: 1 });
     expect(row('onImagePush: CPU')).toMatchObject({ value: 0.8, goal: 1 });
