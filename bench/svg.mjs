@@ -5,7 +5,7 @@
  */
 import { GOALS, HEADLINE_CONCURRENCY } from './report.mjs';
 
-const WIDTH = 760;
+const WIDTH = 800;
 const LABEL_WIDTH = 300;
 const ROW = 22;
 const TOP = 48;
@@ -19,7 +19,7 @@ export function chartRows(report) {
   const rows = [];
   for (const [name, f] of Object.entries(report.functions ?? {})) {
     rows.push({
-      label: `${name}: first 2xx × floor (light: × clients-only floor)`,
+      label: `${name} first 2xx ÷ floor`,
       value: f.firstEventRatio,
       secondary: f.firstEventRatioClientsOnly,
       goal: GOALS.firstEventRatio,
@@ -28,14 +28,14 @@ export function chartRows(report) {
   for (const [name, f] of Object.entries(report.functions ?? {})) {
     // The same first event by CPU, which other load on the machine barely moves.
     rows.push({
-      label: `${name}: first-event CPU × floor's`,
+      label: `${name} first-event CPU ÷ floor's`,
       value: f.firstEventCpuRatio,
       goal: GOALS.firstEventRatio,
     });
   }
   for (const [name, f] of Object.entries(report.functions ?? {})) {
     rows.push({
-      label: `${name}: listening × hello-world`,
+      label: `${name} listening ÷ hello-world`,
       value: f.coldStartRatio,
       goal: GOALS.coldStartRatio,
     });
@@ -43,7 +43,7 @@ export function chartRows(report) {
   for (const [name, f] of Object.entries(report.functions ?? {})) {
     if (f.peakRssMiB === null || f.peakRssMiB === undefined) continue;
     rows.push({
-      label: `${name}: peak RSS c=${HEADLINE_CONCURRENCY} ÷ ${GOALS.peakRssMiB} MiB (light: c=1)`,
+      label: `${name} peak RSS c=${HEADLINE_CONCURRENCY} ÷ ${GOALS.peakRssMiB} MiB`,
       value: f.peakRssMiB / GOALS.peakRssMiB,
       secondary: typeof f.peakRssMiBC1 === 'number' ? f.peakRssMiBC1 / GOALS.peakRssMiB : null,
       goal: 1,
@@ -52,14 +52,14 @@ export function chartRows(report) {
   const push = report.functions?.onImagePush;
   if (typeof push?.cpuMsPerEvent === 'number') {
     rows.push({
-      label: `onImagePush: CPU ms/event ÷ ${GOALS.cpuMsPerPushEvent} ms`,
+      label: `onImagePush CPU ms/event ÷ ${GOALS.cpuMsPerPushEvent} ms`,
       value: push.cpuMsPerEvent / GOALS.cpuMsPerPushEvent,
       goal: 1,
     });
   }
   if (report.burst) {
     rows.push({
-      label: `burst of ${report.burst.events}: wall time × floor`,
+      label: `burst of ${report.burst.events}: wall ÷ floor's`,
       value: report.burst.ratio,
       goal: GOALS.burstRatio,
     });
@@ -116,7 +116,7 @@ export function renderChart(report, { title = 'streamgate bench: measurement ÷ 
     );
   });
   parts.push(
-    `<text x="10" y="${height - 8}" fill="#666">green: within goal; orange: over goal; light bars: second baseline; from npm run bench -- --svg</text>`,
+    `<text x="10" y="${height - 8}" fill="#666">green: within goal; orange: over it; light bars: first 2xx ÷ the clients-only floor, and peak RSS at c=1</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
