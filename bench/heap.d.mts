@@ -2,8 +2,15 @@
 
 export interface HeapTable {
   heapPercentOfMemory: number;
+  semiSpaceDivisor: number;
   memoryMiB: Record<string, number>;
 }
 
-export function heapMiB(table: HeapTable, memory: string): number;
-export function deployedHeap(root: string): Promise<{ memory: string; heapMiB: number; nodeOptions: string }>;
+export interface HeapLimits {
+  heapMiB: number;
+  semiSpaceMiB: number;
+  nodeOptions: string;
+}
+
+export function heapLimits(table: HeapTable, memory: string): HeapLimits;
+export function deployedHeap(root: string): Promise<HeapLimits & { memory: string }>;

@@ -1,6 +1,6 @@
 /**
- * The functions' heap cap: every function gets NODE_OPTIONS=--max-old-space-size derived from its
- * memory in heap.tf, from node-heap.json, which lists every memory size variables.tf allows; the
+ * The functions' heap limits: every function gets NODE_OPTIONS (--max-old-space-size and
+ * --max-semi-space-size) derived from its memory in heap.tf, from node-heap.json, which lists every memory size variables.tf allows; the
  * bench (bench/heap.mjs) derives the same figure from the same file. Where a terraform binary
  * exists, heap.tf itself is evaluated offline for each memory size and compared with the bench's.
  */
@@ -9,7 +9,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployedHeap, heapMiB } from '../../bench/heap.mjs';
+import { deployedHeap, heapLimits, type HeapTable } from '../../bench/heap.mjs';
 import { describeTerraformTier } from '../helpers/terraform-binary.js';
 import {
   deployedFunctions,
@@ -20,11 +20,6 @@ import {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const TERRAFORM_DIR = join(ROOT, 'infra', 'terraform');
-
-interface HeapTable {
-  heapPercentOfMemory: number;
-  memoryMiB: Record<string, number>;
-}
 
 let module: TerraformModule;
 let table: HeapTable;
@@ -41,7 +36,7 @@ function allowedMemory(): string[] {
   return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
 }
 
-describe('heap cap (static)', () => {
+describe('heap limits (static)', () => {
   it('gives every function NODE_OPTIONS from heap.tf', () => {
     const functions = deployedFunctions(module);
     expect(functions.length).toBe(4);
@@ -49,7 +44,9 @@ describe('heap cap (static)', () => {
       const env = firstBody(instance.body.service_config).environment_variables as Record<string, unknown>;
       expect(env.NODE_OPTIONS, instance.name).toBe('${local.node_options}');
     }
-    expect(module.locals.node_options).toBe('--max-old-space-size=${local.node_heap_mib}');
+    expect(module.locals.node_options).toBe(
+      '--max-old-space-size=${local.node_heap_mib} --max-semi-space-size=${local.node_semi_space_mib}',
+    );
     expect(String(module.locals.node_heap)).toContain('node-heap.json');
   });
 
@@ -63,15 +60,22 @@ describe('heap cap (static)', () => {
     }
     expect(table.heapPercentOfMemory).toBeGreaterThan(0);
     expect(table.heapPercentOfMemory).toBeLessThan(100);
+    // Every size gets a semi-space of at least 1 MiB (V8's minimum is below that).
+    for (const size of allowed) expect(heapLimits(table, size).semiSpaceMiB, size).toBeGreaterThanOrEqual(1);
   });
 
   it('the bench derives the cap of the default memory, and refuses a size the table lacks', async () => {
     const heap = await deployedHeap(ROOT);
     expect(heap.memory).toBe(module.variables.function_memory?.default);
-    expect(heap.heapMiB).toBe(heapMiB(table, heap.memory));
-    expect(heap.nodeOptions).toBe(`--max-old-space-size=${heap.heapMiB}`);
-    expect(heapMiB({ heapPercentOfMemory: 75, memoryMiB: { '1Gi': 1024 } }, '1Gi')).toBe(768);
-    expect(() => heapMiB(table, '3Gi')).toThrow(/no memoryMiB for 3Gi/);
+    expect(heap).toEqual({ memory: heap.memory, ...heapLimits(table, heap.memory) });
+    expect(
+      heapLimits({ heapPercentOfMemory: 75, semiSpaceDivisor: 64, memoryMiB: { '1Gi': 1024 } }, '1Gi'),
+    ).toEqual({
+      heapMiB: 768,
+      semiSpaceMiB: 16,
+      nodeOptions: '--max-old-space-size=768 --max-semi-space-size=16',
+    });
+    expect(() => heapLimits(table, '3Gi')).toThrow(/no memoryMiB for 3Gi/);
   });
 });
 
@@ -100,7 +104,7 @@ describeTerraformTier('heap.tf evaluated by terraform (offline)', (terraform) =>
         env: { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
       });
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout.trim()).toBe(`"--max-old-space-size=${heapMiB(table, size)}"`);
+      expect(result.stdout.trim()).toBe(`"${heapLimits(table, size).nodeOptions}"`);
     }
   }, 120_000);
 });
