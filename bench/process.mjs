@@ -29,7 +29,8 @@ export function freePort() {
 /**
  * Starts a function process and resolves once it listens, with `listenMs` measured from spawn.
  * Rejects (after killing the child) when it exits first or does not listen within `timeoutMs`.
- * `node` is the binary that runs it (default: the bench's own), e.g. the deployed runtime's Node.
+ * `node` is the binary that runs it (default: the bench's own), e.g. the deployed runtime's Node;
+ * `nodeArgs` go before the script (e.g. `--cpu-prof`).
  *
  * @example
  *   const fn = await startFunction({ root, source: 'dist/functions/index.js', target: 'webhook',
@@ -42,6 +43,7 @@ export async function startFunction({
   signatureType,
   env,
   node = process.execPath,
+  nodeArgs = [],
   timeoutMs = 30_000,
 }) {
   const port = await freePort();
@@ -49,6 +51,7 @@ export async function startFunction({
   const child = spawn(
     node,
     [
+      ...nodeArgs,
       FF_MAIN,
       `--target=${target}`,
       `--signature-type=${signatureType}`,

@@ -11,15 +11,58 @@ export interface LoadSummary {
 export interface RawColdStarts {
   listenMs: number[];
   firstEventMs: number[];
+  /** The process's own CPU (ms) until its first answer. */
+  firstEventCpuMs?: number[];
+}
+
+/** One side of a burst, as bench/burst.mjs measures it. */
+export interface RawBurstRun {
+  events: number;
+  wallMs: number;
+  answeredMs: number;
+  cpuMsPerEvent: number;
+  peakRssMiB: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errors: number;
+  jobs: number;
+  duplicates: number;
 }
 
 export interface RawMeasurements {
   helloWorld: RawColdStarts & { loads?: Record<string, LoadSummary> };
+  /** The fair floors: the same calls as the function's event, built by hand. */
   floors: Record<string, RawColdStarts>;
+  /** The floors that only construct the clients. */
+  clientsOnlyFloors?: Record<string, RawColdStarts>;
   functions: Record<
     string,
-    RawColdStarts & { loads?: Record<string, LoadSummary>; cpuMsPerEvent?: number; peakRssMiB?: number }
+    RawColdStarts & {
+      loads?: Record<string, LoadSummary & { peakRssMiB?: number }>;
+      cpuMsPerEvent?: number;
+      peakRssMiB?: number;
+    }
   >;
+  burst?: { ours: RawBurstRun; floor: RawBurstRun };
+}
+
+export interface ColdMedians {
+  listenMs: number | null;
+  firstEventMs: number | null;
+  firstEventCpuMs: number | null;
+}
+
+export interface BurstRunReport {
+  wallMs: number | null;
+  answeredMs: number | null;
+  eventsPerSec: number | null;
+  cpuMsPerEvent: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  peakRssMiB: number | null;
+  errors: number;
+  jobs: number;
+  duplicates: number;
 }
 
 export interface FunctionReport {
@@ -27,13 +70,17 @@ export interface FunctionReport {
   coldStartRatio: number | null;
   firstEventMs: number | null;
   firstEventRatio: number | null;
+  firstEventRatioClientsOnly: number | null;
+  firstEventCpuMs: number | null;
+  firstEventCpuRatio: number | null;
   rps: number | null;
   rpsRatio: number | null;
   p50Ms: number | null;
   p99Ms: number | null;
   cpuMsPerEvent: number | null;
   peakRssMiB: number | null;
-  loads: Record<string, LoadSummary & { rpsRatio: number | null }>;
+  peakRssMiBC1: number | null;
+  loads: Record<string, LoadSummary & { rpsRatio: number | null; peakRssMiB?: number | null }>;
 }
 
 export interface BenchReport {
@@ -46,9 +93,16 @@ export interface BenchReport {
       p99Ms: number | null;
       loads: Record<string, LoadSummary>;
     };
-    floors: Record<string, { listenMs: number | null; firstEventMs: number | null }>;
   };
+  floors: Record<string, { calls: ColdMedians; clientsOnly: ColdMedians }>;
   functions: Record<string, FunctionReport>;
+  burst?: {
+    events: number;
+    concurrency: number;
+    ours: BurstRunReport;
+    floor: BurstRunReport;
+    ratio: number | null;
+  };
 }
 
 export interface GoalRow {
@@ -57,6 +111,8 @@ export interface GoalRow {
   value: number | null;
   limit: number;
   pass: boolean;
+  /** The goal as printed, e.g. `<= 1.1`. */
+  want: string;
 }
 
 export const GOALS: Readonly<{
@@ -64,6 +120,7 @@ export const GOALS: Readonly<{
   firstEventRatio: number;
   peakRssMiB: number;
   cpuMsPerPushEvent: number;
+  burstRatio: number;
 }>;
 export const HEADLINE_CONCURRENCY: number;
 export function median(values: readonly number[]): number | null;

@@ -10,6 +10,7 @@ export const GOALS = Object.freeze({
   firstEventRatio: 1.1,
   peakRssMiB: 256,
   cpuMsPerPushEvent: 5,
+  burstRatio: 1.3,
 });
 
 /** The concurrency whose numbers are the headline `rps`/`p50Ms`/`p99Ms` fields. */
@@ -72,46 +73,38 @@ export function summarizeLoad({ latenciesMs, wallMs, errors = 0 }) {
  * Turns raw measurements into the published JSON report.
  *
  * Raw shape: `{ helloWorld: { listenMs[], firstEventMs[], loads: { [c]: load } },
- *   floors: { [fn]: { listenMs[], firstEventMs[] } },
- *   functions: { [fn]: { listenMs[], firstEventMs[], loads?: { [c]: load }, cpuMsPerEvent?, peakRssMiB? } } }`
- * where `load` is a `summarizeLoad` result.
+ *   floors: { [fn]: coldStarts }, clientsOnlyFloors?: { [fn]: coldStarts },
+ *   functions: { [fn]: coldStarts & { loads?: { [c]: load & { peakRssMiB? } }, cpuMsPerEvent?, peakRssMiB? } },
+ *   burst?: { ours: burstRun, floor: burstRun } }`
+ * where `coldStarts` is `{ listenMs[], firstEventMs[], firstEventCpuMs?[] }` (CPU: the process's own until its first answer), `load` a `summarizeLoad` result and
+ * `burstRun` a `runBurst` result (bench/burst.mjs). `floors` are the fair floors (the same calls);
+ * `firstEventRatio` divides by them, `firstEventRatioClientsOnly` by the clients-only floors.
  */
 export function buildReport(raw) {
   const hello = raw.helloWorld;
   const helloListen = median(hello.listenMs);
   const helloLoads = hello.loads ?? {};
   const helloHeadline = helloLoads[HEADLINE_CONCURRENCY] ?? {};
+  const coldMedians = (cold) => ({
+    listenMs: round(median(cold?.listenMs)),
+    firstEventMs: round(median(cold?.firstEventMs)),
+    firstEventCpuMs: round(median(cold?.firstEventCpuMs ?? [])),
+  });
   const floors = {};
-  for (const [name, floor] of Object.entries(raw.floors ?? {})) {
+  for (const name of new Set([
+    ...Object.keys(raw.floors ?? {}),
+    ...Object.keys(raw.clientsOnlyFloors ?? {}),
+  ])) {
     floors[name] = {
-      listenMs: round(median(floor.listenMs)),
-      firstEventMs: round(median(floor.firstEventMs)),
+      calls: coldMedians(raw.floors?.[name]),
+      clientsOnly: coldMedians(raw.clientsOnlyFloors?.[name]),
     };
   }
   const functions = {};
   for (const [name, fn] of Object.entries(raw.functions ?? {})) {
-    const listenMs = median(fn.listenMs);
-    const firstEventMs = median(fn.firstEventMs);
-    const loads = {};
-    for (const [c, load] of Object.entries(fn.loads ?? {})) {
-      loads[c] = { ...load, rpsRatio: ratio(load.rps, helloLoads[c]?.rps) };
-    }
-    const headline = loads[HEADLINE_CONCURRENCY] ?? {};
-    functions[name] = {
-      listenMs: round(listenMs),
-      coldStartRatio: ratio(listenMs, helloListen),
-      firstEventMs: round(firstEventMs),
-      firstEventRatio: ratio(firstEventMs, floors[name]?.firstEventMs),
-      rps: headline.rps ?? null,
-      rpsRatio: headline.rpsRatio ?? null,
-      p50Ms: headline.p50Ms ?? null,
-      p99Ms: headline.p99Ms ?? null,
-      cpuMsPerEvent: round(fn.cpuMsPerEvent ?? null, 2),
-      peakRssMiB: round(fn.peakRssMiB ?? null, 1),
-      loads,
-    };
+    functions[name] = functionReport(fn, { helloListen, helloLoads, floor: floors[name] });
   }
-  return {
+  const report = {
     baseline: {
       helloWorld: {
         listenMs: round(helloListen),
@@ -121,9 +114,65 @@ export function buildReport(raw) {
         p99Ms: helloHeadline.p99Ms ?? null,
         loads: helloLoads,
       },
-      floors,
     },
+    floors,
     functions,
+  };
+  if (raw.burst) report.burst = burstReport(raw.burst);
+  return report;
+}
+
+function functionReport(fn, { helloListen, helloLoads, floor }) {
+  const listenMs = median(fn.listenMs);
+  const firstEventMs = median(fn.firstEventMs);
+  const loads = {};
+  for (const [c, load] of Object.entries(fn.loads ?? {})) {
+    loads[c] = { ...load, rpsRatio: ratio(load.rps, helloLoads[c]?.rps) };
+    if (load.peakRssMiB !== undefined) loads[c].peakRssMiB = round(load.peakRssMiB, 1);
+  }
+  const headline = loads[HEADLINE_CONCURRENCY] ?? {};
+  return {
+    listenMs: round(listenMs),
+    coldStartRatio: ratio(listenMs, helloListen),
+    firstEventMs: round(firstEventMs),
+    firstEventRatio: ratio(firstEventMs, floor?.calls.firstEventMs),
+    firstEventRatioClientsOnly: ratio(firstEventMs, floor?.clientsOnly.firstEventMs),
+    firstEventCpuMs: round(median(fn.firstEventCpuMs ?? [])),
+    firstEventCpuRatio: ratio(median(fn.firstEventCpuMs ?? []), floor?.calls.firstEventCpuMs),
+    rps: headline.rps ?? null,
+    rpsRatio: headline.rpsRatio ?? null,
+    p50Ms: headline.p50Ms ?? null,
+    p99Ms: headline.p99Ms ?? null,
+    cpuMsPerEvent: round(fn.cpuMsPerEvent ?? null, 2),
+    peakRssMiB: round(fn.peakRssMiB ?? null, 1),
+    peakRssMiBC1: loads[1]?.peakRssMiB ?? null,
+    loads,
+  };
+}
+
+function burstRun(run) {
+  return {
+    wallMs: round(run.wallMs, 0),
+    answeredMs: round(run.answeredMs, 0),
+    eventsPerSec: run.wallMs > 0 ? round((run.events * 1000) / run.wallMs, 1) : null,
+    cpuMsPerEvent: round(run.cpuMsPerEvent, 2),
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    peakRssMiB: round(run.peakRssMiB, 1),
+    errors: run.errors,
+    jobs: run.jobs,
+    duplicates: run.duplicates,
+  };
+}
+
+/** The burst: each side's numbers, and ours' wall time (until every job exists) over the floor's. */
+function burstReport(raw) {
+  return {
+    events: raw.ours.events,
+    concurrency: HEADLINE_CONCURRENCY,
+    ours: burstRun(raw.ours),
+    floor: burstRun(raw.floor),
+    ratio: ratio(raw.ours.wallMs, raw.floor.wallMs),
   };
 }
 
@@ -133,8 +182,8 @@ export function buildReport(raw) {
  */
 export function evaluateGoals(report) {
   const rows = [];
-  const check = (goal, fn, value, limit) =>
-    rows.push({ goal, function: fn, value, limit, pass: isNum(value) && value <= limit });
+  const check = (goal, fn, value, limit, pass = isNum(value) && value <= limit, want = `<= ${limit}`) =>
+    rows.push({ goal, function: fn, value, limit, pass, want });
   for (const [name, fn] of Object.entries(report.functions)) {
     check('time to listening / hello-world', name, fn.coldStartRatio, GOALS.coldStartRatio);
     check('time to first 2xx / floor', name, fn.firstEventRatio, GOALS.firstEventRatio);
@@ -151,6 +200,21 @@ export function evaluateGoals(report) {
       GOALS.cpuMsPerPushEvent,
     );
   }
+  const burst = report.burst;
+  if (burst) {
+    check(`burst of ${burst.events}: wall time / floor`, 'onImagePush', burst.ratio, GOALS.burstRatio);
+    for (const side of ['ours', 'floor']) {
+      const run = burst[side];
+      check(
+        `burst of ${burst.events} (${side}): jobs, exactly one per event`,
+        'onImagePush',
+        run.jobs,
+        burst.events,
+        run.jobs === burst.events && run.duplicates === 0,
+        `exactly ${burst.events}, ${run.duplicates} duplicates seen`,
+      );
+    }
+  }
   return rows;
 }
 
@@ -161,13 +225,22 @@ export function formatReport(report) {
   lines.push('Baselines (medians, same run, same machine)');
   lines.push(
     table(
-      ['baseline', 'listen ms', 'first 2xx ms'],
+      ['baseline', 'listen ms', 'first 2xx ms', 'CPU ms'],
       [
-        ['hello-world', fmt(hello.listenMs), fmt(hello.firstEventMs)],
-        ...Object.entries(report.baseline.floors).map(([name, f]) => [
-          `floor ${name}`,
-          fmt(f.listenMs),
-          fmt(f.firstEventMs),
+        ['hello-world', fmt(hello.listenMs), fmt(hello.firstEventMs), ''],
+        ...Object.entries(report.floors ?? {}).flatMap(([name, f]) => [
+          [
+            `floor ${name} (calls)`,
+            fmt(f.calls.listenMs),
+            fmt(f.calls.firstEventMs),
+            fmt(f.calls.firstEventCpuMs),
+          ],
+          [
+            `floor ${name} (clients only)`,
+            fmt(f.clientsOnly.listenMs),
+            fmt(f.clientsOnly.firstEventMs),
+            fmt(f.clientsOnly.firstEventCpuMs),
+          ],
         ]),
       ],
     ),
@@ -175,13 +248,25 @@ export function formatReport(report) {
   lines.push('', 'Cold start (medians)');
   lines.push(
     table(
-      ['function', 'listen ms', 'x hello', 'first 2xx ms', 'x floor'],
+      [
+        'function',
+        'listen ms',
+        'x hello',
+        'first 2xx ms',
+        'x floor',
+        'x clients-only floor',
+        'CPU ms',
+        'CPU x floor',
+      ],
       Object.entries(report.functions).map(([name, f]) => [
         name,
         fmt(f.listenMs),
         fmt(f.coldStartRatio),
         fmt(f.firstEventMs),
         fmt(f.firstEventRatio),
+        fmt(f.firstEventRatioClientsOnly),
+        fmt(f.firstEventCpuMs),
+        fmt(f.firstEventCpuRatio),
       ]),
     ),
   );
@@ -200,7 +285,7 @@ export function formatReport(report) {
         fmt(load.p50Ms),
         fmt(load.p99Ms),
         headline ? fmt(f.cpuMsPerEvent) : '',
-        headline ? fmt(f.peakRssMiB) : '',
+        fmt(load.peakRssMiB ?? (headline ? f.peakRssMiB : null)),
       ]);
     }
   }
@@ -213,10 +298,45 @@ export function formatReport(report) {
       ),
     );
   }
+  if (report.burst) {
+    const b = report.burst;
+    lines.push('', `Burst: ${b.events} distinct pushes at c=${b.concurrency} to one process`);
+    lines.push(
+      table(
+        [
+          'target',
+          'wall ms',
+          'events/s',
+          'CPU ms/event',
+          'p50 ms',
+          'p99 ms',
+          'peak RSS MiB',
+          'errors',
+          'jobs',
+          'dups',
+        ],
+        ['ours', 'floor'].map((side) => {
+          const r = b[side];
+          return [
+            side === 'ours' ? 'onImagePush' : 'floor (calls)',
+            fmt(r.wallMs),
+            fmt(r.eventsPerSec),
+            fmt(r.cpuMsPerEvent),
+            fmt(r.p50Ms),
+            fmt(r.p99Ms),
+            fmt(r.peakRssMiB),
+            fmt(r.errors),
+            fmt(r.jobs),
+            fmt(r.duplicates),
+          ];
+        }),
+      ),
+    );
+  }
   lines.push('', 'Goals');
   for (const row of evaluateGoals(report)) {
     lines.push(
-      `${row.pass ? 'PASS' : 'MISS'}  ${row.function}: ${row.goal} = ${fmt(row.value)} (goal <= ${row.limit})`,
+      `${row.pass ? 'PASS' : 'MISS'}  ${row.function}: ${row.goal} = ${fmt(row.value)} (goal ${row.want})`,
     );
   }
   return lines.join('\n');

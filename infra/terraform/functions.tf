@@ -48,6 +48,7 @@ resource "google_cloudfunctions2_function" "event" {
       NODE_ENV               = "production"
       # Where mode "repair" may write (iam.tf grants the writer role on exactly these).
       STREAMGATE_REPAIR_REPOSITORIES = local.repair_repository_hosts
+      NODE_OPTIONS                   = local.node_options
     }
   }
 
@@ -107,6 +108,7 @@ resource "google_cloudfunctions2_function" "webhook" {
       NODE_ENV               = "production"
       # Where mode "repair" may write (iam.tf grants the writer role on exactly these).
       STREAMGATE_REPAIR_REPOSITORIES = local.repair_repository_hosts
+      NODE_OPTIONS                   = local.node_options
     }
 
     # "latest" is resolved when an instance starts, so a rotated key reaches new instances without

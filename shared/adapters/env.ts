@@ -39,6 +39,12 @@ export const ENV_VARS = [
       "production: the framework's own error pages (before streamgate runs) carry no stack traces.",
   },
   {
+    name: 'NODE_OPTIONS',
+    deployed: true,
+    description:
+      "Node's own flags; Terraform sets the V8 heap cap derived from the function's memory (infra/terraform/heap.tf).",
+  },
+  {
     name: 'STREAMGATE_REGISTRY_OVERRIDES',
     deployed: false,
     description: 'host=url pairs mapping registry hosts to local URLs (local stack and tests).',

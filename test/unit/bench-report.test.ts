@@ -22,23 +22,50 @@ function raw(overrides: Partial<RawMeasurements> = {}): RawMeasurements {
       },
     },
     floors: {
-      onImagePush: { listenMs: [210, 215, 205], firstEventMs: [1000, 1100, 900] },
+      onImagePush: {
+        listenMs: [210, 215, 205],
+        firstEventMs: [1000, 1100, 900],
+        firstEventCpuMs: [800, 820, 810],
+      },
       onJobStateChanged: { listenMs: [210], firstEventMs: [800] },
+    },
+    clientsOnlyFloors: {
+      onImagePush: { listenMs: [200], firstEventMs: [700] },
+      onJobStateChanged: { listenMs: [200], firstEventMs: [500] },
     },
     functions: {
       onImagePush: {
         listenMs: [230, 250, 240],
         firstEventMs: [1050, 1000, 1100],
+        firstEventCpuMs: [1000, 972, 990],
         loads: {
-          '1': { count: 100, errors: 0, rps: 100, p50Ms: 10, p99Ms: 20 },
-          '80': { count: 500, errors: 2, rps: 500, p50Ms: 150, p99Ms: 400 },
+          '1': { count: 100, errors: 0, rps: 100, p50Ms: 10, p99Ms: 20, peakRssMiB: 150.04 },
+          '80': { count: 500, errors: 2, rps: 500, p50Ms: 150, p99Ms: 400, peakRssMiB: 200.04 },
         },
         cpuMsPerEvent: 3.456,
         peakRssMiB: 200.04,
       },
       onJobStateChanged: { listenMs: [300], firstEventMs: [1000] },
     },
+    burst: {
+      ours: burstRun({ wallMs: 12_000, jobs: 1000 }),
+      floor: burstRun({ wallMs: 10_000, jobs: 1000 }),
+    },
     ...overrides,
+  };
+}
+
+function burstRun(run: { wallMs: number; jobs: number; duplicates?: number }) {
+  return {
+    events: 1000,
+    answeredMs: run.wallMs - 5,
+    cpuMsPerEvent: 6.789,
+    peakRssMiB: 190.06,
+    p50Ms: 800,
+    p99Ms: 3000,
+    errors: 0,
+    duplicates: 0,
+    ...run,
   };
 }
 
@@ -77,9 +104,35 @@ describe('bench statistics', () => {
 describe('buildReport', () => {
   const report = buildReport(raw());
 
-  it('reports baselines as medians', () => {
+  it('reports baselines as medians, both floors per function', () => {
     expect(report.baseline.helloWorld).toMatchObject({ listenMs: 210, firstEventMs: 240, rps: 2000 });
-    expect(report.baseline.floors.onImagePush).toEqual({ listenMs: 210, firstEventMs: 1000 });
+    expect(report.floors.onImagePush).toEqual({
+      calls: { listenMs: 210, firstEventMs: 1000, firstEventCpuMs: 810 },
+      clientsOnly: { listenMs: 200, firstEventMs: 700, firstEventCpuMs: null },
+    });
+  });
+
+  it('divides the first event by both floors and keeps RSS at c=1 and c=80', () => {
+    const push = report.functions.onImagePush!;
+    expect(push.firstEventRatioClientsOnly).toBe(1.5);
+    expect(push).toMatchObject({ firstEventCpuMs: 990, firstEventCpuRatio: 1.22 });
+    expect(report.functions.onJobStateChanged).toMatchObject({
+      firstEventCpuMs: null,
+      firstEventCpuRatio: null,
+    });
+    expect(push.peakRssMiBC1).toBe(150);
+    expect(push.loads['80']!.peakRssMiB).toBe(200);
+  });
+
+  it('reports the burst per side and ours over the floor', () => {
+    expect(report.burst).toMatchObject({ events: 1000, concurrency: 80, ratio: 1.2 });
+    expect(report.burst!.ours).toMatchObject({
+      wallMs: 12_000,
+      eventsPerSec: 83.3,
+      cpuMsPerEvent: 6.79,
+      jobs: 1000,
+    });
+    expect(buildReport(raw({ burst: undefined })).burst).toBeUndefined();
   });
 
   it('divides cold start by hello-world and the first event by the same function floor', () => {
@@ -113,7 +166,7 @@ describe('buildReport', () => {
   it('serialises to one JSON line with the documented keys', () => {
     const line = JSON.stringify(report);
     expect(line).not.toContain('\n');
-    expect(Object.keys(JSON.parse(line))).toEqual(['baseline', 'functions']);
+    expect(Object.keys(JSON.parse(line))).toEqual(['baseline', 'floors', 'functions', 'burst']);
     expect(Object.keys(report.functions.onImagePush!)).toEqual(
       expect.arrayContaining([
         'listenMs',
@@ -146,6 +199,29 @@ describe('goals', () => {
     expect(row('onImagePush', 'CPU ms per push event')).toMatchObject({ value: 3.46, pass: true });
     // No load was run for onJobStateChanged, so it has no RSS goal row at all.
     expect(row('onJobStateChanged', 'peak RSS')).toBeUndefined();
+    expect(row('onImagePush', 'burst of 1000: wall time')).toMatchObject({
+      value: 1.2,
+      pass: true,
+      limit: 1.3,
+    });
+    expect(row('onImagePush', 'burst of 1000 (ours)')).toMatchObject({ value: 1000, pass: true });
+  });
+
+  it('misses the burst on a slow burst, a missing job or a duplicate', () => {
+    const rows = (ours: Parameters<typeof burstRun>[0]) =>
+      evaluateGoals(
+        buildReport(
+          raw({ burst: { ours: burstRun(ours), floor: burstRun({ wallMs: 10_000, jobs: 1000 }) } }),
+        ),
+      );
+    const burst = (r: ReturnType<typeof rows>, goal: string) => r.find((x) => x.goal.includes(goal))!;
+    expect(burst(rows({ wallMs: 13_500, jobs: 1000 }), 'wall time')).toMatchObject({
+      value: 1.35,
+      pass: false,
+    });
+    expect(burst(rows({ wallMs: 10_000, jobs: 999 }), '(ours)')).toMatchObject({ value: 999, pass: false });
+    const doubled = burst(rows({ wallMs: 10_000, jobs: 1000, duplicates: 1 }), '(ours)');
+    expect(doubled).toMatchObject({ pass: false, want: 'exactly 1000, 1 duplicates seen' });
   });
 
   it('counts a missing number as a miss', () => {
@@ -162,5 +238,11 @@ describe('goals', () => {
     expect(text).toContain('PASS  onImagePush: time to first 2xx / floor = 1.05 (goal <= 1.1)');
     expect(text).toContain('MISS  onJobStateChanged: time to first 2xx / floor = 1.25 (goal <= 1.1)');
     expect(text).toMatch(/onImagePush\s+80\s+500\s+0\.25\s+150\s+400\s+3\.46\s+200/);
+    expect(text).toMatch(/onImagePush\s+1\s+100\s+0\.1\s+10\s+20\s+150/);
+    expect(text).toMatch(/floor onImagePush \(clients only\)\s+200\s+700/);
+    expect(text).toMatch(/onImagePush\s+12000\s+83\.3\s+6\.79/);
+    expect(text).toContain(
+      'PASS  onImagePush: burst of 1000 (ours): jobs, exactly one per event = 1000 (goal exactly 1000, 0 duplicates seen)',
+    );
   });
 });
