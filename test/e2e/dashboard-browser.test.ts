@@ -1,8 +1,9 @@
 /**
  * The local page in a real browser: a stack on free ports, `streamgate demo` (what `npm run demo`
  * runs) against it in its own process, and Debian's Chromium driven by playwright-core watching
- * the page live. The page must show both demo images, their streaming decisions and their
- * completions, and render event text as text (a crafted event cannot inject markup).
+ * the page live. The page must show the three demo images, their streaming decisions (the repaired
+ * one running its repaired digest, repaired from the pushed one) and their completions, and render
+ * event text as text (a crafted event cannot inject markup).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,7 +41,7 @@ describeChromiumTier('the local page in headless Chromium', () => {
   });
 
   it(
-    'shows both demo images, their streaming decisions and completions, live',
+    'shows the three demo images, their streaming decisions and completions, live',
     async () => {
       const url = stack.endpoints.dashboard;
       if (url === undefined) throw new Error('the stack wrote no dashboard URL');
@@ -51,23 +52,40 @@ describeChromiumTier('the local page in headless Chromium', () => {
       expect(demo.code, demo.stderr).toBe(0);
 
       // The demo names each image by tag and digest; the events (and the page) by digest.
-      const eligible = pushedDigest(demo.stderr, 'eligible');
-      const dup = pushedDigest(demo.stderr, 'dup');
+      const eligible = pushedDigest(demo.stderr, 'apps/hello:eligible');
+      const dup = pushedDigest(demo.stderr, 'apps/hello:dup');
+      const repairable = pushedDigest(demo.stderr, 'repairs/hello:dup');
+      const repaired = repairedDigest(demo.stderr);
+      expect(repaired).not.toBe(repairable);
       const jobs = page.locator('#jobs tbody tr');
-      await expect.poll(() => jobs.count(), { timeout: WAIT_MS }).toBe(2);
-      const jobText = async (digest: string) =>
-        (await jobs.filter({ hasText: `apps/hello@sha256:${digest}` }).innerText()).replace(/\s+/g, ' ');
-      await expect.poll(() => jobText(eligible), { timeout: WAIT_MS }).toMatch(/push on SUCCEEDED$/);
+      await expect.poll(() => jobs.count(), { timeout: WAIT_MS }).toBe(3);
+      const jobText = async (image: string) =>
+        (await jobs.filter({ hasText: image }).innerText()).replace(/\s+/g, ' ');
       await expect
-        .poll(() => jobText(dup), { timeout: WAIT_MS })
+        .poll(() => jobText(`apps/hello@sha256:${eligible}`), { timeout: WAIT_MS })
+        .toMatch(/push on SUCCEEDED$/);
+      await expect
+        .poll(() => jobText(`apps/hello@sha256:${dup}`), { timeout: WAIT_MS })
         .toMatch(/push off: DUPLICATE_LAYER SUCCEEDED$/);
+      // The repaired job runs the repaired digest and says which pushed digest it was repaired from.
+      await expect
+        .poll(() => jobText(`repairs/hello@sha256:${repaired}`), { timeout: WAIT_MS })
+        .toMatch(new RegExp(`push on \\(repaired from sha256:${repairable}…\\) SUCCEEDED$`));
 
       const events = page.locator('#events tbody tr');
-      await expect.poll(() => events.filter({ hasText: 'completed' }).count(), { timeout: WAIT_MS }).toBe(2);
-      expect(await events.filter({ hasText: 'launched' }).count()).toBe(2);
-      expect(await page.locator('#completions').innerText()).toMatch(/SUCCEEDED\s+2/);
+      await expect.poll(() => events.filter({ hasText: 'completed' }).count(), { timeout: WAIT_MS }).toBe(3);
+      const launched = events.filter({ hasText: 'launched' });
+      expect(await launched.count()).toBe(3);
+      expect(
+        (await launched.filter({ hasText: `repairs/hello@sha256:${repaired}` }).innerText()).replace(
+          /\s+/g,
+          ' ',
+        ),
+      ).toContain(`on (repaired from sha256:${repairable}…) eligible`);
+      expect(await page.locator('#completions').innerText()).toMatch(/SUCCEEDED\s+3/);
+      // A repaired launch is a launch with streaming on, verdict eligible (the repaired image's).
       const launches = (await page.locator('#launches').innerText()).replace(/\s+/g, ' ');
-      expect(launches).toContain('push on eligible 1');
+      expect(launches).toContain('push on eligible 2');
       expect(launches).toContain('push off ineligible 1');
 
       if (SCREENSHOT)
@@ -118,10 +136,17 @@ describeChromiumTier('the local page in headless Chromium', () => {
   );
 });
 
-/** The digest prefix the demo printed for `apps/hello:<tag>` ("pushed …:eligible@sha256:ef122a876a72…"). */
-function pushedDigest(stderr: string, tag: string): string {
-  const match = new RegExp(`pushed \\S+/apps/hello:${tag}@sha256:([0-9a-f]{12})`).exec(stderr);
-  if (!match) throw new Error(`the demo did not report pushing hello:${tag}:\n${stderr}`);
+/** The digest prefix the demo printed for `<repository>:<tag>` ("pushed …/apps/hello:eligible@sha256:ef122a876a72…"). */
+function pushedDigest(stderr: string, image: string): string {
+  const match = new RegExp(`pushed \\S+/${image}@sha256:([0-9a-f]{12})`).exec(stderr);
+  if (!match) throw new Error(`the demo did not report pushing ${image}:\n${stderr}`);
+  return match[1]!;
+}
+
+/** The digest prefix the demo printed for the repaired image ("launched repairs/hello:dup … repaired as sha256:…"). */
+function repairedDigest(stderr: string): string {
+  const match = /launched repairs\/hello:dup .*repaired as sha256:([0-9a-f]{12})/.exec(stderr);
+  if (!match) throw new Error(`the demo did not report repairing repairs/hello:dup:\n${stderr}`);
   return match[1]!;
 }
 

@@ -9,14 +9,20 @@ const COLUMNS: Array<{ title: string; width: number; of: (row: EventRow) => stri
   { title: 'TIME', width: 24, of: (row) => row.time },
   { title: 'EVENT', width: 13, of: (row) => row.kind },
   { title: 'JOB', width: 34, of: (row) => row.job || '-' },
-  { title: 'IMAGE', width: 60, of: (row) => shortDigest(row.image) || '-' },
+  { title: 'IMAGE', width: 76, of: (row) => shortDigest(row.image) || '-' },
   { title: 'STREAMING', width: 9, of: (row) => row.streaming || '-' },
-  { title: 'DETAIL', width: 0, of: (row) => row.detail },
+  // A repaired job runs the repaired digest (IMAGE); DETAIL names the digest it was repaired from.
+  {
+    title: 'DETAIL',
+    width: 0,
+    of: (row) =>
+      row.repairedFrom ? `${row.detail} (repaired from ${shortDigest(row.repairedFrom)})` : row.detail,
+  },
 ];
 
 /** Digests cut to 12 hex characters, as the demo prints them: a table line stays readable. */
 function shortDigest(image: string): string {
-  return image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}/g, '@sha256:$1…');
+  return image.replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/g, 'sha256:$1…');
 }
 
 /** Text with C0/C1 control characters shown as `\u{hex}`. */
@@ -43,7 +49,7 @@ export function tableHeader(): string {
 /**
  * One event as a table line.
  *
- * @example tableRow(row) // '2026-…  launched  sg-push-…  us-central1-docker.pkg.dev/…:eligible  on  eligible'
+ * @example tableRow(row) // '2026-…  launched  sg-push-…  us-central1-docker.pkg.dev/…@sha256:8b48b20b4f30…  on  eligible'
  */
 export function tableRow(row: EventRow): string {
   return line(COLUMNS.map((column) => terminalSafe(column.of(row))));

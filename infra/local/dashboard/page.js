@@ -31,10 +31,18 @@ function fill(tableId, rows, empty) {
 }
 
 const sorted = (counts) => Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1));
+// Digests cut to 12 hex characters, as the demo and `streamgate events` print them.
+const shortDigest = (digest) => digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]{52}$/, '$1…');
+// A repaired job runs the repaired digest (its image) and says which digest it was repaired from.
+const withRepair = (row, text) =>
+  row.repairedFrom ? `${text} (repaired from ${shortDigest(row.repairedFrom)})` : text;
 const streamingText = (job) =>
-  job.streaming === 'off' && job.streamingReasons.length > 0
-    ? `off: ${job.streamingReasons.join(', ')}`
-    : job.streaming;
+  withRepair(
+    job,
+    job.streaming === 'off' && job.streamingReasons.length > 0
+      ? `off: ${job.streamingReasons.join(', ')}`
+      : job.streaming,
+  );
 const stateClass = (state) => `state state-${state.toLowerCase()}`;
 
 function render(snapshot) {
@@ -82,7 +90,7 @@ function render(snapshot) {
         [row.kind, `kind-${row.kind}`],
         [row.job, 'mono'],
         [row.image, 'mono'],
-        [row.streaming, `streaming-${row.streaming}`],
+        [withRepair(row, row.streaming), `streaming-${row.streaming}`],
         [row.detail],
       ]),
     'waiting for events…',

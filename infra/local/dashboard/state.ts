@@ -22,6 +22,8 @@ export interface EventRow {
   image: string;
   source: string;
   streaming: string;
+  /** The digest the job's image was repaired from (mode `repair`; `image` is then the repaired one); `''` otherwise. */
+  repairedFrom: string;
   detail: string;
 }
 
@@ -34,6 +36,8 @@ export interface JobRow {
   streaming: string;
   /** Why streaming is off, as reason codes (empty when on). */
   streamingReasons: string[];
+  /** The digest the job's image was repaired from (mode `repair`; `image` is then the repaired one); `''` otherwise. */
+  repairedFrom: string;
   state: string;
 }
 
@@ -123,6 +127,7 @@ export class DashboardState {
           image: job.image,
           source: job.source,
           streaming: job.streaming,
+          repairedFrom: job.repairedFrom,
           detail: data.state,
         };
       }
@@ -132,22 +137,26 @@ export class DashboardState {
     }
   }
 
+  /** A launch: the job runs `image.uri` (the repaired digest when `image.repairedFrom` is set). */
   private launched(data: EventData<typeof EVENT_TYPES.launched>): Omit<EventRow, 'seq' | 'time'> {
     const streaming = data.streaming.enabled ? 'on' : 'off';
     const reasons = data.streaming.reasons.map((r) => r.code);
-    const job = this.job(data.jobName, { image: data.image.reference, source: data.source });
-    job.image = data.image.reference;
+    const repairedFrom = data.image.repairedFrom ?? '';
+    const job = this.job(data.jobName, { image: data.image.uri, source: data.source });
+    job.image = data.image.uri;
     job.streaming = streaming;
     job.streamingReasons = reasons;
+    job.repairedFrom = repairedFrom;
     if (data.created) bump(this.counters.launches, `${data.source} ${streaming} ${data.streaming.verdict}`);
     const detail =
       [data.streaming.verdict, ...reasons].join(' ') + (data.created ? '' : ' (already existed)');
     return {
       kind: 'launched',
       job: data.jobId,
-      image: data.image.reference,
+      image: data.image.uri,
       source: data.source,
       streaming,
+      repairedFrom,
       detail,
     };
   }
@@ -156,7 +165,15 @@ export class DashboardState {
     const codes = data.reasons.map((r) => r.code);
     for (const code of new Set(codes)) bump(this.counters.refusals, code);
     const image = typeof data.request?.image === 'string' ? data.request.image : '';
-    return { kind: 'rejected', job: '', image, source: data.source, streaming: '', detail: codes.join(' ') };
+    return {
+      kind: 'rejected',
+      job: '',
+      image,
+      source: data.source,
+      streaming: '',
+      repairedFrom: '',
+      detail: codes.join(' '),
+    };
   }
 
   private completed(data: EventData<typeof EVENT_TYPES.completed>): Omit<EventRow, 'seq' | 'time'> {
@@ -172,6 +189,7 @@ export class DashboardState {
       image: job.image,
       source: job.source,
       streaming: job.streaming,
+      repairedFrom: job.repairedFrom,
       detail: `${data.state}${duration}`,
     };
   }
@@ -187,6 +205,7 @@ export class DashboardState {
       source: seed.source ?? '',
       streaming: '?',
       streamingReasons: [],
+      repairedFrom: '',
       state: 'QUEUED',
     };
     this.jobs.set(jobName, job);

@@ -8,8 +8,12 @@ const PARENT = 'projects/demo-project/locations/us-central1';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const context = (id: string) => ({ id, source: '//streamgate/test', time: new Date('2026-11-29T12:00:00Z') });
 
-function launched(n: number, streaming: boolean, created = true) {
+const REPAIRED = `sha256:${'b'.repeat(64)}`;
+
+/** A launch of `app<n>@DIGEST`; `repaired` makes it a mode-repair launch that runs REPAIRED instead. */
+function launched(n: number, streaming: boolean, created = true, repaired = false) {
   const jobId = `sg-push-job${n}`;
+  const repository = `us-central1-docker.pkg.dev/demo-project/apps/app${n}`;
   return buildEvent(
     EVENT_TYPES.launched,
     {
@@ -18,13 +22,13 @@ function launched(n: number, streaming: boolean, created = true) {
       jobId,
       region: 'us-central1',
       image: {
-        reference: `us-central1-docker.pkg.dev/demo-project/apps/app${n}@${DIGEST}`,
-        digest: DIGEST,
-        uri: 'u',
+        reference: `${repository}@${DIGEST}`,
+        ...(repaired ? { digest: REPAIRED, repairedFrom: DIGEST } : { digest: DIGEST }),
+        uri: `${repository}@${repaired ? REPAIRED : DIGEST}`,
       },
       streaming: {
         enabled: streaming,
-        mode: 'auto',
+        mode: repaired ? 'repair' : 'auto',
         verdict: streaming ? 'eligible' : 'ineligible',
         reasons: streaming ? [] : [{ code: 'DUPLICATE_LAYER', message: 'dup' }],
         warnings: [],
@@ -88,9 +92,9 @@ describe('DashboardState', () => {
       refusals: { POLICY_REGION: 2, POLICY_MACHINE_TYPE: 1 },
       completions: { SUCCEEDED: 1, FAILED: 1 },
     });
-    expect(jobs.map((j) => [j.jobId, j.streaming, j.streamingReasons, j.state])).toEqual([
-      ['sg-push-job1', 'on', [], 'SUCCEEDED'],
-      ['sg-push-job2', 'off', ['DUPLICATE_LAYER'], 'FAILED'],
+    expect(jobs.map((j) => [j.jobId, j.streaming, j.streamingReasons, j.repairedFrom, j.state])).toEqual([
+      ['sg-push-job1', 'on', [], '', 'SUCCEEDED'],
+      ['sg-push-job2', 'off', ['DUPLICATE_LAYER'], '', 'FAILED'],
     ]);
     expect(events.map((e) => [e.seq, e.kind])).toEqual([
       [1, 'launched'],
@@ -100,6 +104,21 @@ describe('DashboardState', () => {
       [5, 'completed'],
       [6, 'completed'],
     ]);
+  });
+
+  it('shows a repaired launch running the repaired digest, repaired from the pushed one', () => {
+    const state = new DashboardState();
+    state.add(launched(1, true, true, true));
+    state.add(completed(1, 'SUCCEEDED', true));
+    const { counters, jobs, events } = state.snapshot();
+    const runs = `us-central1-docker.pkg.dev/demo-project/apps/app1@${REPAIRED}`;
+    expect(jobs).toMatchObject([{ image: runs, streaming: 'on', repairedFrom: DIGEST, state: 'SUCCEEDED' }]);
+    expect(events.map((e) => [e.kind, e.image, e.streaming, e.repairedFrom, e.detail])).toEqual([
+      ['launched', runs, 'on', DIGEST, 'eligible'],
+      ['completed', runs, 'on', DIGEST, 'SUCCEEDED in 3.0 s'],
+    ]);
+    // A repaired launch is a launch with streaming on; its verdict is the repaired image's.
+    expect(counters.launches).toEqual({ 'push on eligible': 1 });
   });
 
   it('takes job states from Batch, and keeps bounded history and jobs', () => {
@@ -137,5 +156,13 @@ describe('the terminal table', () => {
     const state = new DashboardState();
     state.add(launched(1, true));
     expect(tableRow(state.snapshot().events[0]!)).toContain(`apps/app1@sha256:${'a'.repeat(12)}… `);
+  });
+
+  it('shows the repaired digest a job runs and the digest it was repaired from', () => {
+    const state = new DashboardState();
+    state.add(launched(1, true, true, true));
+    const row = tableRow(state.snapshot().events[0]!);
+    expect(row).toContain(`apps/app1@sha256:${'b'.repeat(12)}… `);
+    expect(row).toMatch(new RegExp(` on +eligible \\(repaired from sha256:${'a'.repeat(12)}…\\)$`));
   });
 });
