@@ -71,16 +71,19 @@ describe('maxJobsInFlight under 200 concurrent pushes', () => {
     );
     await stack.standIns.pushesSettled();
 
-    // Hold every job until the bound has refused deliveries, then release them one at a time.
+    // Hold every job until the bound has refused deliveries, then release what is in flight, round
+    // after round (all of a round at once, so that a busy machine still drains 200 in time).
     await relay.waitFor((push) => push.status === 429, 60_000);
     const atRefusal = await inFlight();
     expect(atRefusal).toBe(BOUND);
     maxSeen = Math.max(maxSeen, atRefusal);
-    const launched = () => stack.events(EVENT_TYPES.launched).filter((e) => e.data.created);
+    // A job whose first delivery created it but failed before its event (a publish timing out on a
+    // busy machine) is announced by the redelivery, as `created: false`: count jobs, not creations.
+    const launched = () => uniqueBy(stack.events(EVENT_TYPES.launched), (e) => e.data.jobId);
     const deadline = Date.now() + 240_000;
     while (launched().length < PUSHES && Date.now() < deadline) {
-      const [oldest] = await listInFlight();
-      if (oldest) for (let step = 0; step < 3; step++) stack.standIns.batch.advance(oldest);
+      for (const name of await listInFlight())
+        for (let step = 0; step < 3; step++) stack.standIns.batch.advance(name);
       await sleep(20);
     }
     sampling = false;
@@ -88,20 +91,28 @@ describe('maxJobsInFlight under 200 concurrent pushes', () => {
     await counter.close();
 
     const events = launched();
-    expect(events).toHaveLength(PUSHES);
+    const statuses = relay.pushes.reduce<Record<number, number>>(
+      (n, p) => ({ ...n, [p.status]: (n[p.status] ?? 0) + 1 }),
+      {},
+    );
+    const diagnosis = `push statuses ${JSON.stringify(statuses)}; Batch holds ${stack.standIns.batch.jobs().length} jobs`;
+    expect(events, diagnosis).toHaveLength(PUSHES);
     expect(new Set(events.map((e) => e.data.jobId)).size).toBe(PUSHES);
     expect(new Set(events.map((e) => e.data.image.digest))).toEqual(new Set(digests));
     expect(maxSeen).toBe(BOUND);
     const refused = relay.pushes.filter((push) => push.status === 429).length;
     expect(refused).toBeGreaterThan(0);
-    expect(relay.pushes.filter((push) => push.status !== 204 && push.status !== 429)).toEqual([]);
+    // Deliveries end in 204, or are retried: 429 over the bound, and on a busy machine a transient
+    // 5xx or a push timeout (0). Never a refusal: no 4xx but 429.
+    const refusals = relay.pushes.filter((p) => p.status >= 400 && p.status < 500 && p.status !== 429);
+    expect(refusals).toEqual([]);
     // Batch holds exactly one job per push: none was created twice, none is missing.
     const jobs = stack.standIns.batch.jobs();
     expect(jobs).toHaveLength(PUSHES);
     expect(new Set(jobs.map((job) => job.labels?.['streamgate-rule']))).toEqual(new Set(['apps']));
   }, 300_000);
 
-  /** Names of the rule's jobs in flight, oldest first, through the real ListJobs and its filter. */
+  /** Names of the rule's jobs in flight, through the real ListJobs and its filter. */
   async function listInFlight(): Promise<string[]> {
     listing ??= await listingClient(stack.standIns.batch.address);
     const [jobs] = await listing.listJobs(
@@ -113,6 +124,10 @@ describe('maxJobsInFlight under 200 concurrent pushes', () => {
 });
 
 let listing: BatchServiceClient | undefined;
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [key(item), item])).values()];
+}
 
 async function listingClient(address: string): Promise<BatchServiceClient> {
   const { BatchServiceClient: Client } = await import('@google-cloud/batch');
