@@ -25,11 +25,11 @@ export interface DemoImage {
 export interface PushedDemoImage extends DemoImage {
   /** Manifest digest the registry answered. */
   digest: string;
-  /** `<registryHost>/demo-project/apps/hello:<tag>` */
+  /** `<registryHost>/demo-project/<apps or repairs>/hello:<tag>` */
   reference: string;
 }
 
-/** Builds both demo images around `nonce`. */
+/** Builds the three demo images around `nonce`. */
 export async function buildDemoImages(nonce: string): Promise<DemoImage[]> {
   const base = await makeLayer({ 'app/hello.txt': `hello from streamgate (${nonce})\n` });
   const run = await makeLayer({ 'app/run.sh': `#!/bin/sh\necho "hello, streamed world (${nonce})"\n` });
