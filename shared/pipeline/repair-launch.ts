@@ -66,8 +66,7 @@ export async function repairForLaunch(
   // Loaded only in mode repair: a cold start for any other launch does not pay for it.
   const { repairedTag, repairImage, REPAIRABLE_REASONS } = await import('./repair.js');
   if (!report.reasons.every((r) => REPAIRABLE_REASONS.includes(r.code))) return judged;
-  const repository = repositoryOf(image);
-  const refusal = notPermitted(repository, deps);
+  const refusal = notPermitted(repositoryOf(image), deps);
   const ports = deps.repair;
   if (refusal !== undefined || ports === undefined) {
     const warnings = refusal === undefined ? report.warnings : [...report.warnings, refusal];
