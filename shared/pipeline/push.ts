@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Rule } from '../core/config.js';
 import { judgeRead } from '../core/eligibility.js';
 import { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from '../core/repair/marker.js';
