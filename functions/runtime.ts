@@ -12,9 +12,9 @@ import { memoizePromise } from '../shared/adapters/memoize.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
 import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
 import { RegistryClientWriter } from '../shared/adapters/registry/writer.js';
-import { RegistryLayerInspector } from '../shared/adapters/layers/inspector.js';
 import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
 import { isStreamgateError } from '../shared/core/errors.js';
+import type { LayerInspector } from '../shared/core/ports.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
 import { systemClock } from '../shared/adapters/system-clock.js';
 
@@ -49,7 +49,7 @@ async function build(): Promise<Built> {
   const repairStore = new RegistryClientWriter(registry);
   // A layer read must end well inside the function's own timeout (120 s by default); one that does
   // not is not repaired, and the launch goes on as mode auto.
-  const layers = new RegistryLayerInspector(registry, { timeoutMs: 60_000 });
+  const layers = lazyLayerInspector(registry, 60_000);
   const repair = { content: repairStore, writer: repairStore, layers };
   const repositoryFacts = artifactRegistryFactsSourceFromEnv({ logger });
   const batchEndpoint = readEnv('BATCH_API_ENDPOINT');
@@ -86,6 +86,18 @@ async function build(): Promise<Built> {
       await Promise.allSettled([batch.close(), events.close(), repositoryFacts.close()]);
     },
   };
+}
+
+/**
+ * The layer inspector, whose module (with tar-stream and fzstd) is imported on the first layer
+ * read: only mode repair reads layers, so no other cold start pays for loading it.
+ */
+function lazyLayerInspector(registry: RegistryClient, timeoutMs: number): LayerInspector {
+  const inspector = memoizePromise(async () => {
+    const { RegistryLayerInspector } = await import('../shared/adapters/layers/inspector.js');
+    return new RegistryLayerInspector(registry, { timeoutMs });
+  });
+  return { inspect: async (image, layer) => (await inspector()).inspect(image, layer) };
 }
 
 /**

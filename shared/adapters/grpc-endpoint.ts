@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from '../core/errors.js';
 
 /** A plain-text gRPC endpoint, e.g. a local stand-in (`127.0.0.1:7001`). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from './errors.js';
 import { EVENT_DATA_SCHEMAS, isEventType, type EventData, type EventType } from './events.js';
 import { formatIssues } from './issues.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EligibilityReport } from './eligibility.js';
 import { JOB_ID_PATTERN } from './ids.js';
 import { LIMITS } from './limits.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * zod schemas of the manifest formats a registry can serve: Docker schema 1 (signed and unsigned),

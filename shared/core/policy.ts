@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EligibilityReport } from './eligibility.js';
 import { matchesAny } from './glob.js';
 import type { ImageReference } from './image-reference.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';
 import { LIMITS } from './limits.js';
 import { ENV_NAME_PATTERN, MACHINE_TYPE_PATTERN, REGION_PATTERN } from './request.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from './errors.js';
 import { formatIssues } from './issues.js';
 import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';

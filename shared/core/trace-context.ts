@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The trace a request or a Pub/Sub message belongs to, read from the headers and attributes that

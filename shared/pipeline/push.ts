@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Rule } from '../core/config.js';
 import { judgeRead } from '../core/eligibility.js';
-import { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from '../core/repair/rewrite.js';
+import { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from '../core/repair/marker.js';
 import { isStreamgateError } from '../core/errors.js';
 import {
   formatImageReference,

@@ -12,7 +12,6 @@ import type { ImageContent, LayerInspector, RegistryWriter, ResolvedImage } from
 import type { Finding, WarningCode } from '../core/reason-codes.js';
 import type { LaunchRequest } from '../core/request.js';
 import type { PipelineDeps } from './deps.js';
-import { repairedTag, repairImage, REPAIRABLE_REASONS } from './repair.js';
 
 /** The adapters a repair needs beyond the pipeline's own (wired only where writes are possible). */
 export interface RepairPorts {
@@ -64,9 +63,10 @@ export async function repairForLaunch(
   const { image, resolved, report } = judged;
   if (request.streaming !== 'repair' || resolved === undefined || report.verdict === 'eligible')
     return judged;
+  // Loaded only in mode repair: a cold start for any other launch does not pay for it.
+  const { repairedTag, repairImage, REPAIRABLE_REASONS } = await import('./repair.js');
   if (!report.reasons.every((r) => REPAIRABLE_REASONS.includes(r.code))) return judged;
-  const repository = repositoryOf(image);
-  const refusal = notPermitted(repository, deps);
+  const refusal = notPermitted(repositoryOf(image), deps);
   const ports = deps.repair;
   if (refusal !== undefined || ports === undefined) {
     const warnings = refusal === undefined ? report.warnings : [...report.warnings, refusal];

@@ -77,7 +77,9 @@ describe('the functions source archive', () => {
     const build = JSON.parse(await readFile(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
+    const buildFiles = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+    // `npm run build` ends with the bundle of the entry point.
+    for (const file of [...buildFiles, 'scripts/bundle-functions.mjs']) {
       expect(files).toContain(file);
     }
     for (const dir of build.include) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { ServiceUsageClient } from './clients.js';

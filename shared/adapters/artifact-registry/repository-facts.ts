@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import type { RepositoryFacts } from '../../core/eligibility.js';
 import type { ImageReference } from '../../core/image-reference.js';

@@ -4,7 +4,7 @@
  * realm (Basic `oauth2accesstoken:<access token>`), and cache it per scope until it expires. The
  * access token is only ever shown to Google's registries (or our own overrides) at their own origin.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import { memoizePromise } from '../memoize.js';
 import type { Clock } from '../../core/ports.js';

@@ -2,7 +2,7 @@
  * STREAMGATE_REGISTRY_OVERRIDES: send requests for a registry host to another base URL (the local
  * stand-in, a test registry). Without an override a registry is reached at `https://<host[:port]>`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StreamgateError } from '../../core/errors.js';
 import { readEnv } from '../env.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding, RequestReasonCode } from '../reason-codes.js';
 import { parseUtf8Json } from '../utf8-json.js';
 

@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { REPAIRED_FROM_ANNOTATION } from './marker.js';
 import type { LayerRemoval } from './plan.js';
 
-/** The annotation a repaired manifest (and index) carries: the digest it was repaired from. */
-export const REPAIRED_FROM_ANNOTATION = 'dev.streamgate.repaired-from';
+export { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from './marker.js';
 
 type Json = Record<string, unknown>;
 
@@ -97,11 +97,6 @@ export function rewriteIndex(index: Json, originalDigest: string, replaced: Read
     }),
     annotations: { ...asObject(index.annotations), [REPAIRED_FROM_ANNOTATION]: originalDigest },
   });
-}
-
-/** True for a manifest (or index) that streamgate wrote as a repair: a push of it is not judged again. */
-export function isRepairedManifest(document: unknown): boolean {
-  return isObject(document) && typeof asObject(document.annotations)[REPAIRED_FROM_ANNOTATION] === 'string';
 }
 
 function isObject(value: unknown): value is Json {

@@ -1,10 +1,10 @@
 /**
- * The deployed build (`npm run build` = `tsc -p tsconfig.build.json`, which Cloud Build runs as
- * `gcp-build`) holds the functions and shared/ only: no local stand-in (infra/local) and no CLI,
+ * The deployed build (`npm run build` = `tsc -p tsconfig.build.json`, then the bundle of
+ * `functions/index.js` by scripts/bundle-functions.mjs; Cloud Build runs it as `gcp-build`) holds the functions and shared/ only: no local stand-in (infra/local) and no CLI,
  * not even one pulled in by an import, and every compiled module loads under plain node.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const BUNDLE = join(ROOT, 'scripts', 'bundle-functions.mjs');
 const ENTRY_POINTS = ['onImagePush', 'onJobRequest', 'onJobStateChanged', 'webhook'];
 let outDir = '';
 let files: string[] = [];
@@ -33,6 +34,14 @@ beforeAll(async () => {
   });
   expect(`${build.stdout}${build.stderr}`).toBe('');
   expect(build.status).toBe(0);
+  // Then, as `npm run build` does, the bundle of the entry point over tsc's functions/index.js.
+  const bundle = spawnSync(process.execPath, [BUNDLE, join(outDir, 'functions')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  expect(`${bundle.stdout}${bundle.stderr}`).toBe('');
+  expect(bundle.status).toBe(0);
   files = await listFiles(outDir);
   // The compiled modules resolve their packages and load as ESM, as they do in the deployed source.
   await symlink(join(ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
@@ -48,6 +57,16 @@ describe('the deployed build', () => {
     expect(files.some((file) => file.startsWith('shared/core/'))).toBe(true);
     const outside = files.filter((file) => !/^(functions|shared)\//.test(file));
     expect(outside).toEqual([]);
+  });
+
+  it('bundles the entry point: our code and zod in chunks, the Google clients left to node_modules', async () => {
+    expect(files.some((file) => file.startsWith('functions/chunks/'))).toBe(true);
+    const entry = await readFile(join(outDir, 'functions', 'index.js'), 'utf8');
+    expect(entry).toMatch(/from ["']@google-cloud\/functions-framework["']/);
+    const chunks = files.filter((file) => file.startsWith('functions/chunks/'));
+    const code = (await Promise.all(chunks.map((file) => readFile(join(outDir, file), 'utf8')))).join('\n');
+    expect(code).not.toMatch(/from ["']zod["']/);
+    expect(code).toMatch(/import\(["']@google-cloud\/batch["']\)/);
   });
 
   it('loads functions/index.js under plain node and registers the four entry points', () => {
