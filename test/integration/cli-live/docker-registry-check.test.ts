@@ -3,9 +3,8 @@
  * this test builds and pushes into Debian's real `docker-registry` (distribution 2.8), reached
  * through STREAMGATE_REGISTRY_OVERRIDES. Spawns are few and run concurrently (each costs ~1 s).
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runStreamgateBin, type BinRun as Run } from '../../helpers/streamgate-bin.js';
 import {
   describeDockerRegistryTier,
   startDockerRegistry,
@@ -21,37 +20,8 @@ import {
 } from '../../helpers/oci-images.js';
 
 const HOST = 'us-central1-docker.pkg.dev';
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `bin/streamgate` with the overrides set and no Google credentials in reach. */
-function streamgate(args: string[], registryUrl: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    STREAMGATE_REGISTRY_OVERRIDES: `${HOST}=${registryUrl}`,
-    METADATA_SERVER_DETECTION: 'none',
-    GOOGLE_APPLICATION_CREDENTIALS: '',
-  };
-  delete env.ARTIFACT_REGISTRY_API_ENDPOINT;
-  delete env.SERVICE_USAGE_API_ENDPOINT;
-  delete env.STREAMGATE_LOG_LEVEL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/streamgate', ...args],
-      { cwd: ROOT, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const streamgate = runStreamgateBin;
 
 interface CheckJson {
   verdict: string;

@@ -6,9 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GZIPPED_EMPTY_TAR } from '../../helpers/oci-images.js';
+import { runStreamgateBin } from '../../helpers/streamgate-bin.js';
 import {
   describeDockerRegistryTier,
   startDockerRegistry,
@@ -34,39 +34,8 @@ import {
 import { makeTestLayer, zstdStored } from '../../helpers/tar-layers.js';
 
 const HOST = 'us-central1-docker.pkg.dev';
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function streamgate(args: string[], registryUrl: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    STREAMGATE_REGISTRY_OVERRIDES: `${HOST}=${registryUrl}`,
-    METADATA_SERVER_DETECTION: 'none',
-    GOOGLE_APPLICATION_CREDENTIALS: '',
-  };
-  delete env.ARTIFACT_REGISTRY_API_ENDPOINT;
-  delete env.SERVICE_USAGE_API_ENDPOINT;
-  delete env.STREAMGATE_LOG_LEVEL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/streamgate', ...args],
-      { cwd: ROOT, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+const streamgate = runStreamgateBin;
 
 describeSkopeoUmociTier('repair proven with skopeo, umoci and docker-registry', () => {
   describeDockerRegistryTier('streamgate fix on umoci-built images', () => {
