@@ -55,11 +55,7 @@ export type HttpFetch = (request: HttpRequest) => Promise<HttpResponse>;
  *   const res = await fetchWithLimits({ method: 'GET', url, timeoutMs: 5000, maxBodyBytes: 4 << 20 });
  */
 export const fetchWithLimits: HttpFetch = async (request) => {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new HttpTimeoutError(request.url, request.timeoutMs)),
-    request.timeoutMs,
-  );
+  const { controller, stop, failure } = deadline(request.url, request.timeoutMs);
   try {
     const response = await fetch(request.url, {
       method: request.method,
@@ -73,13 +69,25 @@ export const fetchWithLimits: HttpFetch = async (request) => {
     return { status: response.status, headers: response.headers, body };
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw error;
-    if (controller.signal.aborted && controller.signal.reason instanceof HttpTimeoutError)
-      throw controller.signal.reason;
-    throw error;
+    throw failure(error);
   } finally {
-    clearTimeout(timer);
+    stop();
   }
 };
+
+/**
+ * An abort controller that fires an HttpTimeoutError after `timeoutMs`, and `failure`, which turns
+ * the error of an aborted fetch back into that timeout.
+ */
+function deadline(url: string, timeoutMs: number) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new HttpTimeoutError(url, timeoutMs)), timeoutMs);
+  const failure = (error: unknown): unknown =>
+    controller.signal.aborted && controller.signal.reason instanceof HttpTimeoutError
+      ? controller.signal.reason
+      : error;
+  return { controller, stop: () => clearTimeout(timer), failure };
+}
 
 async function readCapped(
   response: Response,
@@ -131,11 +139,7 @@ export async function fetchStream(request: {
   headers: Record<string, string>;
   timeoutMs: number;
 }): Promise<StreamedResponse> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new HttpTimeoutError(request.url, request.timeoutMs)),
-    request.timeoutMs,
-  );
+  const { controller, stop, failure } = deadline(request.url, request.timeoutMs);
   try {
     const response = await fetch(request.url, {
       headers: request.headers,
@@ -147,14 +151,12 @@ export async function fetchStream(request: {
       headers: response.headers,
       body: response.body,
       done: () => {
-        clearTimeout(timer);
+        stop();
         controller.abort();
       },
     };
   } catch (error) {
-    clearTimeout(timer);
-    if (controller.signal.aborted && controller.signal.reason instanceof HttpTimeoutError)
-      throw controller.signal.reason;
-    throw error;
+    stop();
+    throw failure(error);
   }
 }
