@@ -4,11 +4,11 @@
  * one JSON line on stdout (a human summary goes to stderr). Uses the stack `npm start` runs, or
  * starts one in-process for the duration of the demo.
  */
+import { parseCommandArgs } from './args.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { StreamgateEvent } from '../shared/core/cloudevent.js';
 import { EVENT_TYPES } from '../shared/core/events.js';
 import { buildDemoImages, pushDemoImages, type PushedDemoImage } from '../infra/local/demo-images.js';
@@ -41,14 +41,13 @@ interface Connected {
  * @example await runDemo(['--timeout', '30'], processIo)
  */
 export async function runDemo(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('demo', {
     args,
     options: {
       stack: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
     io.out(DEMO_HELP);

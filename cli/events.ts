@@ -3,8 +3,8 @@
  * reads the page's own stream, so it prints exactly what the page has (the last 200 events), and
  * with `--follow` keeps printing new ones until interrupted.
  */
-import { parseArgs } from 'node:util';
 import { readSnapshots, tableHeader, tableRow } from '../infra/local/dashboard/event-table.js';
+import { parseCommandArgs } from './args.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { optionalStackValue, readRunningStack } from './local-stack.js';
 
@@ -24,7 +24,7 @@ completed, oldest first. Exit status: 0, or 2 when no stack runs.`;
  * @example await runEvents(['--follow'], processIo)
  */
 export async function runEvents(argv: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('events', {
     args: optionalStackValue(argv),
     options: {
       follow: { type: 'boolean' },
@@ -32,7 +32,6 @@ export async function runEvents(argv: string[], io: CliIo, signal?: AbortSignal)
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
-    strict: true,
   });
   if (values.help) {
     io.out(EVENTS_HELP);
