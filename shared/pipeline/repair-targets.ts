@@ -8,6 +8,7 @@ import { classifyManifest, type FetchedManifest, type ImageClassified } from '..
 import type { ImageContent, LayerInspector } from '../core/ports.js';
 import {
   decideRepair,
+  layersToInspect,
   repairCandidates,
   type LayerFacts,
   type LayerRemoval,
@@ -78,7 +79,7 @@ async function readTarget(
   }
   const facts = new Map<number, LayerFacts>();
   // One layer at a time: each read is streamed, and reading them in turn keeps memory flat.
-  for (const index of new Set([...candidates.confirmEmpty, ...candidates.between])) {
+  for (const index of layersToInspect(candidates)) {
     const layer = classified.layers[index];
     if (layer !== undefined) facts.set(index, await deps.layers.inspect(image, layer));
   }

@@ -3,8 +3,18 @@
  * and opaque markers, a few distinct layers, then a stack that repeats some of them and inserts
  * empty layers. Each layer lists its parent directories first, as image builders write them.
  */
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import type { LayerEntry } from './tar-layers.js';
+import { tarFacts } from '../../shared/adapters/layers/tar-facts.js';
+import { STREAMABLE_LAYER_TYPES } from '../../shared/core/media-types.js';
+import {
+  decideRepair,
+  layersToInspect,
+  repairCandidates,
+  type LayerFacts,
+  type RepairDecision,
+} from '../../shared/core/repair/plan.js';
+import { makeTestLayer, type Compression, type LayerEntry, type TestLayer } from './tar-layers.js';
 
 const FILES = ['a', 'b', 'd/x', 'd/y', 'e/z'] as const;
 const WHITEOUTS = ['.wh.a', '.wh.b', 'd/.wh.x', '.wh.d', 'e/.wh.z'] as const;
@@ -78,3 +88,38 @@ export const layerStackArb: fc.Arbitrary<LayerStack> = fc
   .filter(({ layers }) => new Set(layers.map((l) => JSON.stringify(l))).size === layers.length)
   // At least one real layer, so the image has something to run.
   .filter(({ order }) => order.some((i) => i >= 0));
+
+/** The stack's layers in order, each distinct layer built once (`compression` by its index). */
+export async function buildStack(
+  stack: LayerStack,
+  compression: (distinctIndex: number) => Compression,
+): Promise<TestLayer[]> {
+  const distinct = await Promise.all(
+    stack.layers.map((entries, i) => makeTestLayer(entries, compression(i))),
+  );
+  const empty = await makeTestLayer([], compression(-1));
+  return stack.order.map((i) => (i < 0 ? empty : (distinct[i] as TestLayer)));
+}
+
+/** The layers' descriptors, as a manifest lists them. */
+export function descriptorsOf(layers: readonly TestLayer[]) {
+  return layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.blob.length }));
+}
+
+/** The repair decision for these layers, with the facts read from their blobs as the pipeline reads them. */
+export async function decideStackRepair(
+  layers: readonly TestLayer[],
+  config: unknown,
+): Promise<RepairDecision> {
+  const candidates = repairCandidates(descriptorsOf(layers), config);
+  const facts = new Map<number, LayerFacts>();
+  for (const i of layersToInspect(candidates)) {
+    const layer = layers[i] as TestLayer;
+    const compression = STREAMABLE_LAYER_TYPES[layer.mediaType] ?? 'none';
+    facts.set(
+      i,
+      await tarFacts(Readable.from([layer.blob]), compression, { maxEntries: 100, maxBytes: 1 << 20 }),
+    );
+  }
+  return decideRepair(candidates, facts);
+}

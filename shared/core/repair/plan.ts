@@ -67,6 +67,17 @@ export function repairCandidates(layers: readonly LooseDescriptor[], config: unk
   return { removals, confirmEmpty, between: [...between].sort((a, b) => a - b) };
 }
 
+/**
+ * The layers whose contents decide a repair, each once: the empties to confirm and the layers
+ * between copies.
+ *
+ * @example
+ *   layersToInspect({ removals, confirmEmpty: [2], between: [1, 2] }) // [2, 1]
+ */
+export function layersToInspect(candidates: RepairCandidates): number[] {
+  return [...new Set([...candidates.confirmEmpty, ...candidates.between])];
+}
+
 /** The position of the last layer that is the same as layer `i` (itself when none follows). */
 function lastCopy(
   layers: readonly LooseDescriptor[],

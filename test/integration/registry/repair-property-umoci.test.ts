@@ -3,16 +3,12 @@
  * with duplicates and empty layers unpack, with umoci, to the same tree as the layers the repair
  * keeps; and umoci agrees with our own tar applier (the unit tier's oracle) on every stack.
  */
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tarFacts } from '../../../shared/adapters/layers/tar-facts.js';
-import { STREAMABLE_LAYER_TYPES } from '../../../shared/core/media-types.js';
-import { decideRepair, repairCandidates, type LayerFacts } from '../../../shared/core/repair/plan.js';
-import { layerStackArb } from '../../helpers/layer-stacks.js';
+import { buildStack, decideStackRepair, layerStackArb } from '../../helpers/layer-stacks.js';
 import { addLayerBlob, composeImage, unpackTree, type LayoutLayer } from '../../helpers/repair-layouts.js';
 import { describeSkopeoUmociTier, newOciLayout, type OciLayout } from '../../helpers/skopeo-umoci.js';
-import { applyLayers, makeTestLayer, type TestLayer } from '../../helpers/tar-layers.js';
+import { applyLayers } from '../../helpers/tar-layers.js';
 
 const RUNS = 40;
 
@@ -26,26 +22,9 @@ describeSkopeoUmociTier('repair property with umoci as the oracle', () => {
   it(`${RUNS} random stacks: the repaired stack unpacks to the same tree, and our applier agrees`, async () => {
     const stacks = fc.sample(layerStackArb, { numRuns: RUNS, seed: 1414 });
     for (const [n, stack] of stacks.entries()) {
-      const distinct = await Promise.all(stack.layers.map((entries) => makeTestLayer(entries, 'gzip')));
-      const empty = await makeTestLayer([], 'gzip');
-      const layers = stack.order.map((i) => (i < 0 ? empty : (distinct[i] as TestLayer)));
-      const descriptors = layers.map((l) => ({
-        mediaType: l.mediaType,
-        digest: l.digest,
-        size: l.blob.length,
-      }));
+      const layers = await buildStack(stack, () => 'gzip');
       const config = { rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } };
-      const candidates = repairCandidates(descriptors, config);
-      const facts = new Map<number, LayerFacts>();
-      for (const i of new Set([...candidates.confirmEmpty, ...candidates.between])) {
-        const layer = layers[i] as TestLayer;
-        const compression = STREAMABLE_LAYER_TYPES[layer.mediaType] ?? 'none';
-        facts.set(
-          i,
-          await tarFacts(Readable.from([layer.blob]), compression, { maxEntries: 100, maxBytes: 1 << 20 }),
-        );
-      }
-      const decision = decideRepair(candidates, facts);
+      const decision = await decideStackRepair(layers, config);
       expect(decision.kind).toBe('repair');
       const removed = new Set(decision.kind === 'repair' ? decision.removals.map((r) => r.index) : []);
       const stored: LayoutLayer[] = [];

@@ -3,43 +3,22 @@
  * apply to exactly the tree the original stack applies to (our own applier; the tool tier uses
  * umoci as the oracle), and the repaired manifest has no empty or duplicate layer left.
  */
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tarFacts } from '../../../shared/adapters/layers/tar-facts.js';
 import { judge } from '../../../shared/core/eligibility.js';
-import { MEDIA_TYPES, STREAMABLE_LAYER_TYPES } from '../../../shared/core/media-types.js';
-import { decideRepair, repairCandidates, type LayerFacts } from '../../../shared/core/repair/plan.js';
+import { MEDIA_TYPES } from '../../../shared/core/media-types.js';
 import { rewriteImage } from '../../../shared/core/repair/rewrite.js';
-import { layerStackArb, type LayerStack } from '../../helpers/layer-stacks.js';
+import { buildStack, decideStackRepair, descriptorsOf, layerStackArb } from '../../helpers/layer-stacks.js';
 import { applyLayers, makeTestLayer, treeEntries, type TestLayer } from '../../helpers/tar-layers.js';
 
-async function build(stack: LayerStack): Promise<TestLayer[]> {
-  const distinct = await Promise.all(
-    stack.layers.map((entries, i) => makeTestLayer(entries, i % 2 ? 'none' : 'gzip')),
-  );
-  const empty = await makeTestLayer([], 'none');
-  return stack.order.map((i) => (i < 0 ? empty : (distinct[i] as TestLayer)));
-}
-
 async function repaired(layers: TestLayer[]) {
-  const descriptors = layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.blob.length }));
+  const descriptors = descriptorsOf(layers);
   const config = {
     architecture: 'amd64',
     os: 'linux',
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
   };
-  const candidates = repairCandidates(descriptors, config);
-  const facts = new Map<number, LayerFacts>();
-  for (const i of new Set([...candidates.confirmEmpty, ...candidates.between])) {
-    const layer = layers[i] as TestLayer;
-    const compression = STREAMABLE_LAYER_TYPES[layer.mediaType] ?? 'none';
-    facts.set(
-      i,
-      await tarFacts(Readable.from([layer.blob]), compression, { maxEntries: 100, maxBytes: 1 << 20 }),
-    );
-  }
-  const decision = decideRepair(candidates, facts);
+  const decision = await decideStackRepair(layers, config);
   if (decision.kind !== 'repair')
     throw new Error('the alphabet has no hard links, so no refusal is possible');
   const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: {}, layers: descriptors };
@@ -56,7 +35,7 @@ describe('repair keeps the filesystem (property, our tar applier)', () => {
   it('every repaired stack applies to the same tree, and is eligible', async () => {
     await fc.assert(
       fc.asyncProperty(layerStackArb, async (stack) => {
-        const layers = await build(stack);
+        const layers = await buildStack(stack, (i) => (i % 2 ? 'none' : 'gzip'));
         const result = await repaired(layers);
         const before = treeEntries(await applyLayers(layers.map((l) => l.tar)));
         const after = treeEntries(await applyLayers(result.kept.map((l) => l.tar)));
