@@ -3,7 +3,7 @@ import { StreamgateError } from './errors.js';
 import { formatIssues } from './issues.js';
 import { LIMITS } from './limits.js';
 import type { LocationSettings } from './locations.js';
-import { PolicySchema } from './policy.js';
+import { jobsInFlightBound, PolicySchema } from './policy.js';
 import {
   JobDefaultsSchema,
   JobTemplateSchema,
@@ -48,14 +48,7 @@ const RuleSchema = z.strictObject({
     .describe(
       'Also launch for pushes that carry no tag (by digest only, e.g. the children of a multi-platform push).',
     ),
-  maxJobsInFlight: z
-    .int()
-    .min(1)
-    .max(LIMITS.maxJobsInFlight)
-    .optional()
-    .describe(
-      "At most this many of this rule's jobs QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.",
-    ),
+  maxJobsInFlight: jobsInFlightBound("of this rule's jobs"),
   template: JobTemplateSchema.default({}).describe(
     'Job fields for the launched job (a JobRequest minus image and ids).',
   ),

@@ -15,6 +15,18 @@ const GlobSchema = z.string().min(1).max(LIMITS.globLength);
 const globList = (fallback: string[], what: string) =>
   z.array(GlobSchema).min(1).max(LIMITS.policyListLength).default(fallback).describe(what);
 
+/** `maxJobsInFlight` of the policy or a rule: a bound on `whose` jobs Batch holds at once. */
+export function jobsInFlightBound(whose: string) {
+  return z
+    .int()
+    .min(1)
+    .max(LIMITS.maxJobsInFlight)
+    .optional()
+    .describe(
+      `At most this many ${whose} QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.`,
+    );
+}
+
 export const PolicySchema = z.strictObject({
   allowedRepositories: globList(
     ['**'],
@@ -29,14 +41,7 @@ export const PolicySchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('false: a request in auto mode whose image cannot be streamed is refused.'),
-  maxJobsInFlight: z
-    .int()
-    .min(1)
-    .max(LIMITS.maxJobsInFlight)
-    .optional()
-    .describe(
-      'At most this many streamgate jobs QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.',
-    ),
+  maxJobsInFlight: jobsInFlightBound('streamgate jobs'),
 });
 export type Policy = z.output<typeof PolicySchema>;
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
