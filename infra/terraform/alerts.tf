@@ -50,8 +50,8 @@ resource "google_monitoring_alert_policy" "refusal_rate" {
   conditions {
     display_name = "Refusals over ${local.refusal_alert_percent} of decisions in 10 minutes"
     condition_threshold {
-      filter             = "metric.type=\"${local.log_metric_types.refusals}\" AND resource.type=\"cloud_run_revision\""
-      denominator_filter = "metric.type=\"${local.log_metric_types.decisions}\" AND resource.type=\"cloud_run_revision\""
+      filter             = local.log_metric_filters.refusals
+      denominator_filter = local.log_metric_filters.decisions
       comparison         = "COMPARISON_GT"
       threshold_value    = var.refusal_alert_ratio
       duration           = "0s"
@@ -75,7 +75,7 @@ resource "google_monitoring_alert_policy" "refusal_rate" {
   conditions {
     display_name = "At least ${var.refusal_alert_min_refusals} refusals in 10 minutes"
     condition_threshold {
-      filter          = "metric.type=\"${local.log_metric_types.refusals}\" AND resource.type=\"cloud_run_revision\""
+      filter          = local.log_metric_filters.refusals
       comparison      = "COMPARISON_GT"
       threshold_value = var.refusal_alert_min_refusals - 1
       duration        = "0s"

@@ -2,14 +2,12 @@
 # refused, how jobs ended, how long a launch takes, and whether anything fails or is stuck.
 
 locals {
-  log_metric_resource_constraint = "resource.type=\"cloud_run_revision\""
-
   # One chart per entry: its data sets, each a filter and how its series are aligned and summed.
   dashboard_charts = [
     {
       title = "Launches by source and streaming (per minute)"
       data_sets = [{
-        filter   = "metric.type=\"${local.log_metric_types.launches}\" AND ${local.log_metric_resource_constraint}"
+        filter   = local.log_metric_filters.launches
         aligner  = "ALIGN_DELTA"
         reducer  = "REDUCE_SUM"
         group_by = ["metric.label.source", "metric.label.streaming"]
@@ -19,7 +17,7 @@ locals {
     {
       title = "Launches by eligibility verdict (per minute)"
       data_sets = [{
-        filter   = "metric.type=\"${local.log_metric_types.launches}\" AND ${local.log_metric_resource_constraint}"
+        filter   = local.log_metric_filters.launches
         aligner  = "ALIGN_DELTA"
         reducer  = "REDUCE_SUM"
         group_by = ["metric.label.verdict"]
@@ -31,14 +29,14 @@ locals {
       title = "Refusals by reason code, and all decisions (per minute)"
       data_sets = [
         {
-          filter   = "metric.type=\"${local.log_metric_types.refusals}\" AND ${local.log_metric_resource_constraint}"
+          filter   = local.log_metric_filters.refusals
           aligner  = "ALIGN_DELTA"
           reducer  = "REDUCE_SUM"
           group_by = ["metric.label.reason"]
           plot     = "STACKED_BAR"
         },
         {
-          filter   = "metric.type=\"${local.log_metric_types.decisions}\" AND ${local.log_metric_resource_constraint}"
+          filter   = local.log_metric_filters.decisions
           aligner  = "ALIGN_DELTA"
           reducer  = "REDUCE_SUM"
           group_by = []
@@ -49,7 +47,7 @@ locals {
     {
       title = "Completions by state (per minute)"
       data_sets = [{
-        filter   = "metric.type=\"${local.log_metric_types.completions}\" AND ${local.log_metric_resource_constraint}"
+        filter   = local.log_metric_filters.completions
         aligner  = "ALIGN_DELTA"
         reducer  = "REDUCE_SUM"
         group_by = ["metric.label.state"]
@@ -59,7 +57,7 @@ locals {
     {
       title = "Launch latency, receipt to CreateJob answered (ms: p50, p95, p99)"
       data_sets = [for p in ["50", "95", "99"] : {
-        filter   = "metric.type=\"${local.log_metric_types.launch_latency}\" AND ${local.log_metric_resource_constraint}"
+        filter   = local.log_metric_filters.launch_latency
         aligner  = "ALIGN_DELTA"
         reducer  = "REDUCE_PERCENTILE_${p}"
         group_by = []

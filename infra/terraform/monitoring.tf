@@ -25,6 +25,15 @@ locals {
     completions    = "logging.googleapis.com/user/${google_logging_metric.completions.name}"
     launch_latency = "logging.googleapis.com/user/${google_logging_metric.launch_latency.name}"
   }
+  # Each metric as a Cloud Monitoring filter over the functions' revisions (dashboard and alerts).
+  # Spelled out rather than a `for` expression, so the HCL tests can read each filter.
+  log_metric_filters = {
+    launches       = "metric.type=\"${local.log_metric_types.launches}\" AND resource.type=\"cloud_run_revision\""
+    refusals       = "metric.type=\"${local.log_metric_types.refusals}\" AND resource.type=\"cloud_run_revision\""
+    decisions      = "metric.type=\"${local.log_metric_types.decisions}\" AND resource.type=\"cloud_run_revision\""
+    completions    = "metric.type=\"${local.log_metric_types.completions}\" AND resource.type=\"cloud_run_revision\""
+    launch_latency = "metric.type=\"${local.log_metric_types.launch_latency}\" AND resource.type=\"cloud_run_revision\""
+  }
 }
 
 resource "google_logging_metric" "launches" {
