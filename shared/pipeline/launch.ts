@@ -86,7 +86,7 @@ export async function launch(
     return publishRejection(deps, { ...rejectionOf(request, fingerprint), ...refusal });
   }
   if (options.dryRun) return result.planned;
-  return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log, receivedAt });
+  return createPlanned(request, result.planned, fingerprint, { ...deps, logger: log }, receivedAt);
 }
 
 /** The request's parsed reference, or why it does not parse (refused as `invalid`, before any read). */
@@ -99,12 +99,16 @@ function knownImageOf(request: LaunchRequest): KnownImage | Finding {
   }
 }
 
-/** Creates the planned job and announces it, or settles with the job another delivery created. */
+/**
+ * Creates the planned job and announces it (with the milliseconds from `receivedAt` to Batch's
+ * answer), or settles with the job another delivery created.
+ */
 async function createPlanned(
   request: LaunchRequest,
   planned: Planned,
   fingerprint: string,
   deps: PipelineDeps,
+  receivedAt: Date,
 ): Promise<Launched | Rejected> {
   const { job, created } = await createWithinBounds(request, planned.plan, deps);
   const answeredAt = deps.clock.now();
@@ -130,13 +134,8 @@ async function createPlanned(
       streaming: planned.streaming,
       plan: planned.plan,
     },
-    { launchLatencyMs: latencyMs(deps.receivedAt, answeredAt) },
+    { launchLatencyMs: Math.max(0, answeredAt.getTime() - receivedAt.getTime()) },
   );
-}
-
-/** Milliseconds from the event's receipt to CreateJob's answer (0 when unknown). */
-function latencyMs(receivedAt: Date | undefined, answeredAt: Date): number {
-  return receivedAt ? Math.max(0, answeredAt.getTime() - receivedAt.getTime()) : 0;
 }
 
 /**
