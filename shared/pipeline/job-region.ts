@@ -13,7 +13,7 @@ import type { LaunchRequest } from '../core/request.js';
 
 /**
  * Where a request's job lives. The region follows from the image reference and the request alone
- * (no registry read), which lets a repeat find its job before the image is resolved again.
+ * (no registry read), which lets the key's job be looked up while the image is still being read.
  */
 
 export type JobRegionChoice = { ok: true; region: string } | { ok: false; reasons: Finding[] };

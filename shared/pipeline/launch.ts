@@ -21,7 +21,7 @@ import { describeExistingJob, findJob, type ExistingJob } from './existing-job.j
 import { createWithinBounds } from './in-flight.js';
 import { lookupRegions } from './job-region.js';
 import type { Launched, LaunchOutcome, Planned, Rejected, RejectionCategory } from './outcomes.js';
-import { planLaunch, type KnownImage, type PlanResult } from './plan.js';
+import { finishPlan, readForPlan, type KnownImage, type PlanRead } from './plan.js';
 import { publishEvent } from './publish-event.js';
 
 export interface LaunchOptions {
@@ -34,12 +34,14 @@ export interface LaunchOptions {
 }
 
 /**
- * The one launch pipeline behind all three entry points: look for the key's job → resolve → judge
- * → region → build → createJob → publish `job.launched` or `request.rejected`.
+ * The one launch pipeline behind all three entry points: look for the key's job (while the image
+ * and its repository are read) → judge → region → build → createJob → publish `job.launched` or
+ * `request.rejected`.
  *
  * A key names exactly one request (its fingerprint, stored on the job). When the key's job exists,
- * the same fingerprint is a repeat, answered from Batch with `created: false` before the image is
- * read again; another fingerprint is an IDEMPOTENCY_CONFLICT and nothing changes in Batch.
+ * the same fingerprint is a repeat, answered from Batch with `created: false` (the reads made
+ * meanwhile are dropped, failed or not); another fingerprint is an IDEMPOTENCY_CONFLICT and nothing
+ * changes in Batch.
  * Transient failures (registry, Batch, Pub/Sub) throw a transient StreamgateError so the caller
  * retries; job ids and request ids derive from the key, so a retry never makes a second job.
  *
@@ -61,8 +63,13 @@ export async function launch(
   const fingerprint = requestFingerprint(request);
   // The reference is parsed once, here or by the caller, for the lookup and the plan.
   const image = options.image ?? knownImageOf(request);
-  // Before the image is resolved: a repeat reads no registry, and a tag that moved since cannot
-  // make the answer name an image the job does not run.
+  // The plan's reads start with the key's lookup, not after it: one round trip fewer per launch.
+  // They write nothing (a repair comes later), so a repeat drops them and answers what Batch holds.
+  const reading: Promise<PlanRead> =
+    'code' in image
+      ? Promise.resolve({ ok: false, category: 'invalid', reasons: [image] })
+      : readForPlan(request, deps, image);
+  reading.catch(() => undefined);
   const found =
     options.freshKey || 'code' in image ? undefined : await findKeyJob(request, image.reference, deps);
   if (found && !options.dryRun) {
@@ -72,10 +79,7 @@ export async function launch(
   const conflict =
     found && conflictOf(describeExistingJob(found.job, found.name, request.streaming), fingerprint);
   if (conflict) return { status: 'rejected', category: 'conflict', reasons: [conflict] };
-  const result: PlanResult =
-    'code' in image
-      ? { ok: false, category: 'invalid', reasons: [image] }
-      : await planLaunch(request, deps, image, { dryRun: options.dryRun === true });
+  const result = await finishPlan(request, deps, await reading, { dryRun: options.dryRun === true });
   if (!result.ok) {
     const refusal = {
       category: result.category,
@@ -140,7 +144,7 @@ async function createPlanned(
 
 /**
  * The job this request's key names, looked up where it can be (see lookupRegions). Requests that
- * planLaunch refuses before reading anything (an invalid image reference, a policy violation) read
+ * readForPlan refuses before reading anything (an invalid image reference, a policy violation) read
  * nothing here either.
  */
 async function findKeyJob(

@@ -38,6 +38,9 @@ interface Judged extends JudgedImage {
   ok: true;
 }
 
+/** What the read-only half of a plan found: the image judged, or a refusal. */
+export type PlanRead = Judged | PlanRefusal;
+
 /** Registry answers that no retry will change: the request is rejected instead of retried. */
 const PERMANENT_IMAGE_CODES = new Set(['IMAGE_NOT_FOUND', 'DIGEST_MISMATCH', 'REGISTRY_AUTH_FAILED']);
 
@@ -62,9 +65,32 @@ export async function planLaunch(
   known?: KnownImage,
   options: { dryRun?: boolean } = {},
 ): Promise<PlanResult> {
-  const locations = locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS);
-  const read = await resolveAndJudge(request, deps, locations, known);
+  return finishPlan(request, deps, await readForPlan(request, deps, known), options);
+}
+
+/**
+ * The read-only half of a plan: the checks that need no I/O (reference, platform, policy), then the
+ * registry, Artifact Registry and Service Usage reads, and the judgement. It writes nothing and
+ * creates nothing, so a caller may start it before it knows whether the plan is needed (launch
+ * starts it with the key's lookup) and drop it.
+ */
+export function readForPlan(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+  known?: KnownImage,
+): Promise<PlanRead> {
+  return resolveAndJudge(request, deps, locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS), known);
+}
+
+/** The rest of a plan once its reads are judged: the repair (mode repair), the decision, the job. */
+export async function finishPlan(
+  request: LaunchRequest,
+  deps: PipelineDeps,
+  read: PlanRead,
+  options: { dryRun?: boolean } = {},
+): Promise<PlanResult> {
   if (!read.ok) return read;
+  const locations = locationSettingsFor(deps.config, DEFAULT_LOCATION_SETTINGS);
   // A plan (dry run) decides the repair too, but writes nothing.
   const platform = jobPlatform(request, deps.config.platform);
   const judged = { ok: true as const, ...(await repairForLaunch(request, read, platform, deps, options)) };

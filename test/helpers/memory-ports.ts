@@ -67,8 +67,11 @@ class MemoryImages implements ImageResolver {
     public imageConfig?: unknown,
     public digest = TEST_DIGEST,
   ) {}
+  /** When set, every resolve fails with it (a registry that is down). */
+  failure: Error | undefined;
   async resolve(reference: ImageReference, platform: { os: string; architecture: string; variant?: string }) {
     this.references.push(reference);
+    if (this.failure) throw this.failure;
     this.platforms.push([platform.os, platform.architecture, platform.variant].filter(Boolean).join('/'));
     const resolved: ResolvedImage = {
       reference,

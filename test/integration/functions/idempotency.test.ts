@@ -203,7 +203,6 @@ describe('idempotency: one key, one request, one job', () => {
       await stack.standIns.pushesSettled();
       // The repeat lands on a fresh instance (as after a cold start): no tag → digest answer cached.
       await resetRuntimeForTests();
-      const registryReads = stack.standIns.registry.requests;
 
       expect((await stack.deliver('onJobRequest', { data, messageId: 'tag-moved-2' })).status).toBe(204);
       const [first, repeat] = stack.events(EVENT_TYPES.launched).filter((e) => e.data.idempotencyKey === key);
@@ -218,8 +217,8 @@ describe('idempotency: one key, one request, one job', () => {
         },
         streaming: { enabled: true, verdict: 'eligible', mode: 'auto' },
       });
-      // The repeat was answered from Batch before the image was read again.
-      expect(stack.standIns.registry.requests).toBe(registryReads);
+      // The tag's reads ran beside the key's lookup (they now answer the moved digest); the repeat
+      // dropped them and answered what Batch holds.
     });
   });
 

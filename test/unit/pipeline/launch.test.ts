@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type StreamgateConfigInput } from '../../../shared/core/config.js';
+import { StreamgateError } from '../../../shared/core/errors.js';
 import { EVENT_TYPES } from '../../../shared/core/events.js';
 import { requestFingerprint } from '../../../shared/core/fingerprint.js';
 import { parseImageReference } from '../../../shared/core/image-reference.js';
@@ -31,6 +32,8 @@ function harness(config: Partial<StreamgateConfigInput> = {}) {
       lookups: ports.batch.calls.getJob,
     }),
     answerCreatesWith: (answer: MemoryBatch['onCreate']) => (ports.batch.onCreate = answer),
+    registryFails: (error: Error | undefined) => (ports.images.failure = error),
+    registryAnswers: (digest: string) => (ports.images.digest = digest),
     store: (plan: BatchJobPlan) => ports.batch.store(plan),
   };
 }
@@ -47,15 +50,43 @@ const pushRequest = (template: Partial<JobRequestV1>): LaunchRequest =>
   );
 
 describe('launch: one key, one request', () => {
-  it('answers a repeat from Batch without reading the image again', async () => {
+  it('answers a repeat from Batch, whatever the registry answers now', async () => {
     const h = harness();
     const first = await launch(pushRequest({ taskCount: 2 }), h.deps);
     expect(first).toMatchObject({ status: 'launched', created: true });
+    // The plan's reads start beside the key's lookup; a repeat drops them, so neither a registry
+    // that is down nor one that now answers another digest changes what a repeat says.
+    h.registryFails(new StreamgateError('MANIFEST_UNAVAILABLE', 'registry down', { kind: 'transient' }));
     const again = await launch({ ...pushRequest({ taskCount: 2 }), correlationId: 'msg-2' }, h.deps);
     expect(again).toMatchObject({ status: 'launched', created: false, imageUri: IMAGE, digest: DIGEST });
-    expect(h.counts()).toMatchObject({ resolves: 1, creates: 1 });
+    h.registryFails(undefined);
+    h.registryAnswers(`sha256:${'b'.repeat(64)}`);
+    const third = await launch({ ...pushRequest({ taskCount: 2 }), correlationId: 'msg-3' }, h.deps);
+    expect(third).toMatchObject({ status: 'launched', created: false, imageUri: IMAGE, digest: DIGEST });
+    expect(h.counts()).toMatchObject({ creates: 1 });
     const launched = h.events().filter((e) => e.type === EVENT_TYPES.launched);
-    expect(launched.map((e) => e.id)).toEqual([launched[0]!.id, launched[0]!.id]);
+    expect(launched.map((e) => e.id)).toEqual([launched[0]!.id, launched[0]!.id, launched[0]!.id]);
+  });
+
+  it('reads the image while Batch is asked for the key, not after (one round trip fewer)', async () => {
+    const h = harness();
+    let lookupsWhenRead = -1;
+    const resolve = h.deps.images.resolve.bind(h.deps.images);
+    h.deps.images.resolve = async (...args) => {
+      lookupsWhenRead = h.counts().lookups;
+      return resolve(...args);
+    };
+    const lookup = h.deps.batch.getJob.bind(h.deps.batch);
+    let readWhileLookingUp = false;
+    h.deps.batch.getJob = async (name) => {
+      await new Promise((settle) => setTimeout(settle, 5));
+      readWhileLookingUp = h.counts().resolves > 0;
+      return lookup(name);
+    };
+    const outcome = await launch(pushRequest({ taskCount: 2 }), h.deps);
+    expect(outcome).toMatchObject({ status: 'launched', created: true });
+    expect(readWhileLookingUp).toBe(true);
+    expect(lookupsWhenRead).toBe(0);
   });
 
   it('refuses a push whose rule changed since (same key, another request) and changes nothing', async () => {
