@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * Turns zod issues into one line each, `path: message`, so a bad request or config reports every

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import type { EligibilityReport } from './eligibility.js';
 import { matchesAny } from './glob.js';
 import type { ImageReference } from './image-reference.js';
@@ -11,19 +12,20 @@ import type { LaunchRequest } from './request.js';
  * `POLICY_*` code whose message names the offending value and what is allowed.
  */
 
-const GlobSchema = z.string().min(1).max(LIMITS.globLength);
+const GlobSchema = z.string().check(z.minLength(1), z.maxLength(LIMITS.globLength));
 const globList = (fallback: string[], what: string) =>
-  z.array(GlobSchema).min(1).max(LIMITS.policyListLength).default(fallback).describe(what);
+  z
+    ._default(z.array(GlobSchema).check(z.minLength(1), z.maxLength(LIMITS.policyListLength)), fallback)
+    .check(z.describe(what));
 
 /** `maxJobsInFlight` of the policy or a rule: a bound on `whose` jobs Batch holds at once. */
 export function jobsInFlightBound(whose: string) {
   return z
-    .int()
-    .min(1)
-    .max(LIMITS.maxJobsInFlight)
-    .optional()
-    .describe(
-      `At most this many ${whose} QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.`,
+    .optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxJobsInFlight)))
+    .check(
+      z.describe(
+        `At most this many ${whose} QUEUED, SCHEDULED or RUNNING per region; a launch over it is retried later.`,
+      ),
     );
 }
 
@@ -34,13 +36,15 @@ export const PolicySchema = z.strictObject({
   ),
   allowedRegions: globList(['*'], 'Globs over job regions, e.g. "us-*" or "europe-west4".'),
   allowedMachineTypes: globList(['*'], 'Globs over machine types; requests without one are allowed.'),
-  maxTaskCount: z.int().min(1).max(LIMITS.maxTaskCount).default(10_000),
-  maxParallelism: z.int().min(1).max(LIMITS.maxParallelism).default(1_000),
-  maxRunDurationSeconds: z.int().min(1).max(LIMITS.maxRunDurationSeconds).default(604_800),
+  maxTaskCount: z._default(z.int().check(z.minimum(1), z.maximum(LIMITS.maxTaskCount)), 10_000),
+  maxParallelism: z._default(z.int().check(z.minimum(1), z.maximum(LIMITS.maxParallelism)), 1_000),
+  maxRunDurationSeconds: z._default(
+    z.int().check(z.minimum(1), z.maximum(LIMITS.maxRunDurationSeconds)),
+    604_800,
+  ),
   allowNonStreamingFallback: z
-    .boolean()
-    .default(true)
-    .describe('false: a request in auto mode whose image cannot be streamed is refused.'),
+    ._default(z.boolean(), true)
+    .check(z.describe('false: a request in auto mode whose image cannot be streamed is refused.')),
   maxJobsInFlight: jobsInFlightBound('streamgate jobs'),
 });
 export type Policy = z.output<typeof PolicySchema>;

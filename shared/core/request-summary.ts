@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';
 import { LIMITS } from './limits.js';
 import { ENV_NAME_PATTERN, MACHINE_TYPE_PATTERN, REGION_PATTERN } from './request.js';
@@ -9,19 +10,20 @@ import { ENV_NAME_PATTERN, MACHINE_TYPE_PATTERN, REGION_PATTERN } from './reques
  * the variable names are kept.
  */
 export const RequestSummarySchema = z.strictObject({
-  image: z.string().max(LIMITS.imageLength).optional(),
-  region: z.string().max(LIMITS.regionLength).optional(),
-  streaming: z.string().max(16).optional(),
-  taskCount: z.number().optional(),
-  parallelism: z.number().optional(),
-  machineType: z.string().max(LIMITS.machineTypeLength).optional(),
-  provisioningModel: z.string().max(32).optional(),
-  environmentNames: z
-    .array(z.string().max(LIMITS.environmentNameLength))
-    .max(LIMITS.environmentVariableCount)
-    .optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  rule: z.string().max(LIMITS.ruleNameLength).optional(),
+  image: z.optional(z.string().check(z.maxLength(LIMITS.imageLength))),
+  region: z.optional(z.string().check(z.maxLength(LIMITS.regionLength))),
+  streaming: z.optional(z.string().check(z.maxLength(16))),
+  taskCount: z.optional(z.number()),
+  parallelism: z.optional(z.number()),
+  machineType: z.optional(z.string().check(z.maxLength(LIMITS.machineTypeLength))),
+  provisioningModel: z.optional(z.string().check(z.maxLength(32))),
+  environmentNames: z.optional(
+    z
+      .array(z.string().check(z.maxLength(LIMITS.environmentNameLength)))
+      .check(z.maxLength(LIMITS.environmentVariableCount)),
+  ),
+  labels: z.optional(z.record(z.string(), z.string())),
+  rule: z.optional(z.string().check(z.maxLength(LIMITS.ruleNameLength))),
 });
 export type RequestSummary = z.infer<typeof RequestSummarySchema>;
 

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from './errors.js';
 import { formatIssues } from './issues.js';
 import { LABEL_VALUE_PATTERN, USER_LABEL_KEY_PATTERN } from './labels.js';
@@ -19,8 +20,10 @@ export const STREAMING_MODES = ['auto', 'require', 'off', 'repair'] as const;
 export type StreamingMode = (typeof STREAMING_MODES)[number];
 export const StreamingModeSchema = z
   .enum(STREAMING_MODES)
-  .describe(
-    'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream; repair: as auto, but an image whose only reasons are empty or duplicate layers is repaired (in a repository listed in repairRepositories) and the repaired digest runs with streaming.',
+  .check(
+    z.describe(
+      'auto: stream when eligible, else run without; require: reject ineligible images; off: never stream; repair: as auto, but an image whose only reasons are empty or duplicate layers is repaired (in a repository listed in repairRepositories) and the repaired digest runs with streaming.',
+    ),
   );
 
 const PROVISIONING_MODELS = ['STANDARD', 'SPOT'] as const;
@@ -38,104 +41,124 @@ const DURATION_PATTERN = /^[1-9][0-9]{0,7}s$/;
 
 const ImageStringSchema = z
   .string()
-  .min(1)
-  .max(LIMITS.imageLength)
-  .regex(/^[^\s]+$/, 'must not contain whitespace')
-  .describe(
-    'Image reference: HOST/PATH[:TAG][@sha256:DIGEST], e.g. us-central1-docker.pkg.dev/p/repo/app:1.0',
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.imageLength),
+    z.regex(/^[^\s]+$/, 'must not contain whitespace'),
+    z.describe(
+      'Image reference: HOST/PATH[:TAG][@sha256:DIGEST], e.g. us-central1-docker.pkg.dev/p/repo/app:1.0',
+    ),
   );
 
 export const IdempotencyKeySchema = z
   .string()
-  .min(1)
-  .max(LIMITS.idempotencyKeyLength)
-  .regex(TOKEN_PATTERN, 'must be printable ASCII without spaces');
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.idempotencyKeyLength),
+    z.regex(TOKEN_PATTERN, 'must be printable ASCII without spaces'),
+  );
 
 export const CorrelationIdSchema = z
   .string()
-  .min(1)
-  .max(LIMITS.correlationIdLength)
-  .regex(TOKEN_PATTERN, 'must be printable ASCII without spaces');
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.correlationIdLength),
+    z.regex(TOKEN_PATTERN, 'must be printable ASCII without spaces'),
+  );
 
 const ContainerSchema = z
   .strictObject({
     commands: z
-      .array(z.string().max(LIMITS.commandLength))
-      .max(LIMITS.commandCount)
-      .optional()
-      .describe('Overrides CMD; appended to the entrypoint as arguments.'),
-    entrypoint: z.string().max(LIMITS.entrypointLength).optional().describe('Overrides ENTRYPOINT.'),
+      .optional(
+        z.array(z.string().check(z.maxLength(LIMITS.commandLength))).check(z.maxLength(LIMITS.commandCount)),
+      )
+      .check(z.describe('Overrides CMD; appended to the entrypoint as arguments.')),
+    entrypoint: z
+      .optional(z.string().check(z.maxLength(LIMITS.entrypointLength)))
+      .check(z.describe('Overrides ENTRYPOINT.')),
     volumes: z
-      .array(z.string().min(1).max(LIMITS.volumeLength))
-      .max(LIMITS.volumeCount)
-      .optional()
-      .describe('docker --volume syntax, e.g. /mnt/disks/share:/share:ro'),
+      .optional(
+        z
+          .array(z.string().check(z.minLength(1), z.maxLength(LIMITS.volumeLength)))
+          .check(z.maxLength(LIMITS.volumeCount)),
+      )
+      .check(z.describe('docker --volume syntax, e.g. /mnt/disks/share:/share:ro')),
     options: z
-      .string()
-      .max(LIMITS.optionsLength)
-      .optional()
-      .describe('Extra docker run flags. Ignored by Batch when Image streaming is on.'),
-    blockExternalNetwork: z.boolean().optional().describe('Ignored by Batch when Image streaming is on.'),
+      .optional(z.string().check(z.maxLength(LIMITS.optionsLength)))
+      .check(z.describe('Extra docker run flags. Ignored by Batch when Image streaming is on.')),
+    blockExternalNetwork: z
+      .optional(z.boolean())
+      .check(z.describe('Ignored by Batch when Image streaming is on.')),
   })
-  .describe('Container fields of the job runnable. imageUri comes from `image`.');
+  .check(z.describe('Container fields of the job runnable. imageUri comes from `image`.'));
 type ContainerFields = z.infer<typeof ContainerSchema>;
 
 const EnvironmentSchema = z
   .record(
-    z.string().min(1).max(LIMITS.environmentNameLength).regex(ENV_NAME_PATTERN),
-    z.string().max(LIMITS.environmentValueLength),
+    z.string().check(z.minLength(1), z.maxLength(LIMITS.environmentNameLength), z.regex(ENV_NAME_PATTERN)),
+    z.string().check(z.maxLength(LIMITS.environmentValueLength)),
   )
-  .refine((vars) => Object.keys(vars).length <= LIMITS.environmentVariableCount, {
-    message: `at most ${LIMITS.environmentVariableCount} environment variables`,
-  })
-  .meta({ maxProperties: LIMITS.environmentVariableCount })
-  .describe('Environment variables of every task (values are never logged or put in events).');
+  .check(
+    z.refine((vars) => Object.keys(vars).length <= LIMITS.environmentVariableCount, {
+      message: `at most ${LIMITS.environmentVariableCount} environment variables`,
+    }),
+    z.meta({ maxProperties: LIMITS.environmentVariableCount }),
+    z.describe('Environment variables of every task (values are never logged or put in events).'),
+  );
 
 const UserLabelsSchema = z
-  .record(z.string().regex(USER_LABEL_KEY_PATTERN), z.string().regex(LABEL_VALUE_PATTERN))
-  .refine((labels) => Object.keys(labels).length <= LIMITS.userLabelCount, {
-    message: `at most ${LIMITS.userLabelCount} labels`,
-  })
-  .meta({ maxProperties: LIMITS.userLabelCount })
-  .describe('GCP labels for the job; keys starting with goog-, google- or streamgate- are reserved.');
+  .record(z.string().check(z.regex(USER_LABEL_KEY_PATTERN)), z.string().check(z.regex(LABEL_VALUE_PATTERN)))
+  .check(
+    z.refine((labels) => Object.keys(labels).length <= LIMITS.userLabelCount, {
+      message: `at most ${LIMITS.userLabelCount} labels`,
+    }),
+    z.meta({ maxProperties: LIMITS.userLabelCount }),
+    z.describe('GCP labels for the job; keys starting with goog-, google- or streamgate- are reserved.'),
+  );
 
-export const RegionSchema = z.string().max(LIMITS.regionLength).regex(REGION_PATTERN);
-const MachineTypeSchema = z.string().max(LIMITS.machineTypeLength).regex(MACHINE_TYPE_PATTERN);
+export const RegionSchema = z.string().check(z.maxLength(LIMITS.regionLength), z.regex(REGION_PATTERN));
+const MachineTypeSchema = z
+  .string()
+  .check(z.maxLength(LIMITS.machineTypeLength), z.regex(MACHINE_TYPE_PATTERN));
 
 const PlatformStringSchema = z
   .string()
-  .max(64)
-  .regex(/^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9.]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64')
-  .describe(
-    "Platform the job runs, os/arch[/variant] (e.g. linux/arm64); every image is judged against it. Must agree with machineType (Arm families run linux/arm64, the rest linux/amd64); arm64 needs an Arm machineType. Default: the machine type's platform, else config platform.",
+  .check(
+    z.maxLength(64),
+    z.regex(/^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9.]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64'),
+    z.describe(
+      "Platform the job runs, os/arch[/variant] (e.g. linux/arm64); every image is judged against it. Must agree with machineType (Arm families run linux/arm64, the rest linux/amd64); arm64 needs an Arm machineType. Default: the machine type's platform, else config platform.",
+    ),
   );
 
 const MaxRunDurationSchema = z
   .union([
-    z
-      .string()
-      .regex(DURATION_PATTERN, 'must look like "3600s"')
-      .refine((text) => Number.parseInt(text, 10) <= LIMITS.maxRunDurationSeconds, {
+    z.string().check(
+      z.regex(DURATION_PATTERN, 'must look like "3600s"'),
+      z.refine((text) => Number.parseInt(text, 10) <= LIMITS.maxRunDurationSeconds, {
         message: `at most ${LIMITS.maxRunDurationSeconds}s`,
       }),
-    z.int().min(1).max(LIMITS.maxRunDurationSeconds),
+    ),
+    z.int().check(z.minimum(1), z.maximum(LIMITS.maxRunDurationSeconds)),
   ])
-  .describe('Maximum run time of each task: "3600s" or a number of seconds.');
+  .check(z.describe('Maximum run time of each task: "3600s" or a number of seconds.'));
 
 /** Every field a rule template may set: a JobRequest minus image, ids and streaming mode. */
 const jobTemplateShape = {
-  region: RegionSchema.optional().describe('Job region; must agree with the image location.'),
-  container: ContainerSchema.optional(),
-  environment: EnvironmentSchema.optional(),
-  taskCount: z.int().min(1).max(LIMITS.maxTaskCount).optional(),
-  parallelism: z.int().min(1).max(LIMITS.maxParallelism).optional().describe('At most taskCount.'),
-  machineType: MachineTypeSchema.optional(),
-  provisioningModel: z.enum(PROVISIONING_MODELS).optional(),
-  cpuMilli: z.int().min(1).max(LIMITS.maxCpuMilli).optional(),
-  memoryMib: z.int().min(1).max(LIMITS.maxMemoryMib).optional(),
-  maxRunDuration: MaxRunDurationSchema.optional(),
-  maxRetryCount: z.int().min(0).max(LIMITS.maxRetryCount).optional(),
-  labels: UserLabelsSchema.optional(),
+  region: z.optional(RegionSchema).check(z.describe('Job region; must agree with the image location.')),
+  container: z.optional(ContainerSchema),
+  environment: z.optional(EnvironmentSchema),
+  taskCount: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxTaskCount))),
+  parallelism: z
+    .optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxParallelism)))
+    .check(z.describe('At most taskCount.')),
+  machineType: z.optional(MachineTypeSchema),
+  provisioningModel: z.optional(z.enum(PROVISIONING_MODELS)),
+  cpuMilli: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxCpuMilli))),
+  memoryMib: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxMemoryMib))),
+  maxRunDuration: z.optional(MaxRunDurationSchema),
+  maxRetryCount: z.optional(z.int().check(z.minimum(0), z.maximum(LIMITS.maxRetryCount))),
+  labels: z.optional(UserLabelsSchema),
 };
 
 export const JobTemplateSchema = z.strictObject(jobTemplateShape);
@@ -144,28 +167,35 @@ export const JobRequestV1Schema = z
   .strictObject({
     apiVersion: z.literal(JOB_REQUEST_API_VERSION),
     image: ImageStringSchema,
-    idempotencyKey: IdempotencyKeySchema.optional().describe(
-      'Same key, same job: repeats are not launched twice.',
-    ),
-    correlationId: CorrelationIdSchema.optional().describe('Carried into job labels, logs and events.'),
-    streaming: StreamingModeSchema.optional(),
-    platform: PlatformStringSchema.optional(),
+    idempotencyKey: z
+      .optional(IdempotencyKeySchema)
+      .check(z.describe('Same key, same job: repeats are not launched twice.')),
+    correlationId: z
+      .optional(CorrelationIdSchema)
+      .check(z.describe('Carried into job labels, logs and events.')),
+    streaming: z.optional(StreamingModeSchema),
+    platform: z.optional(PlatformStringSchema),
     ...jobTemplateShape,
   })
-  .describe('streamgate JobRequest v1: launch one Google Cloud Batch job from a container image.');
+  .check(z.describe('streamgate JobRequest v1: launch one Google Cloud Batch job from a container image.'));
 export type JobRequestV1 = z.infer<typeof JobRequestV1Schema>;
 
 /** Job defaults applied to every request (config `defaults`). */
 export const JobDefaultsSchema = z.strictObject({
-  taskCount: z.int().min(1).max(LIMITS.maxTaskCount).default(1),
-  parallelism: z.int().min(1).max(LIMITS.maxParallelism).optional().describe('Defaults to taskCount.'),
-  machineType: MachineTypeSchema.optional(),
-  provisioningModel: z.enum(PROVISIONING_MODELS).default('STANDARD'),
-  cpuMilli: z.int().min(1).max(LIMITS.maxCpuMilli).default(2000),
-  memoryMib: z.int().min(1).max(LIMITS.maxMemoryMib).default(2000),
-  maxRunDurationSeconds: z.int().min(1).max(LIMITS.maxRunDurationSeconds).default(3600),
-  maxRetryCount: z.int().min(0).max(LIMITS.maxRetryCount).default(0),
-  streaming: StreamingModeSchema.default('auto'),
+  taskCount: z._default(z.int().check(z.minimum(1), z.maximum(LIMITS.maxTaskCount)), 1),
+  parallelism: z
+    .optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxParallelism)))
+    .check(z.describe('Defaults to taskCount.')),
+  machineType: z.optional(MachineTypeSchema),
+  provisioningModel: z._default(z.enum(PROVISIONING_MODELS), 'STANDARD'),
+  cpuMilli: z._default(z.int().check(z.minimum(1), z.maximum(LIMITS.maxCpuMilli)), 2000),
+  memoryMib: z._default(z.int().check(z.minimum(1), z.maximum(LIMITS.maxMemoryMib)), 2000),
+  maxRunDurationSeconds: z._default(
+    z.int().check(z.minimum(1), z.maximum(LIMITS.maxRunDurationSeconds)),
+    3600,
+  ),
+  maxRetryCount: z._default(z.int().check(z.minimum(0), z.maximum(LIMITS.maxRetryCount)), 0),
+  streaming: z._default(StreamingModeSchema, 'auto'),
 });
 export type JobDefaults = z.output<typeof JobDefaultsSchema>;
 export const DEFAULT_JOB_DEFAULTS: JobDefaults = JobDefaultsSchema.parse({});
