@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from './errors.js';
 import { EVENT_DATA_SCHEMAS, isEventType, type EventData, type EventType } from './events.js';
 import { formatIssues } from './issues.js';
@@ -39,10 +40,10 @@ export interface PubsubEventMessage {
 }
 
 const ContextSchema = z.strictObject({
-  id: z.string().min(1).max(512),
-  source: z.string().min(1).max(1024),
+  id: z.string().check(z.minLength(1), z.maxLength(512)),
+  source: z.string().check(z.minLength(1), z.maxLength(1024)),
   time: z.iso.datetime({ offset: true }),
-  subject: z.string().min(1).max(1024).optional(),
+  subject: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 });
 
 /**
@@ -91,11 +92,11 @@ export function toPubsubMessage(event: StreamgateEvent): PubsubEventMessage {
 
 const AttributesSchema = z.looseObject({
   'ce-specversion': z.literal('1.0'),
-  'ce-id': z.string().min(1),
-  'ce-type': z.string().min(1),
-  'ce-source': z.string().min(1),
+  'ce-id': z.string().check(z.minLength(1)),
+  'ce-type': z.string().check(z.minLength(1)),
+  'ce-source': z.string().check(z.minLength(1)),
   'ce-time': z.iso.datetime({ offset: true }),
-  'ce-subject': z.string().min(1).optional(),
+  'ce-subject': z.optional(z.string().check(z.minLength(1))),
 });
 
 /**
@@ -142,7 +143,11 @@ export function fromPubsubMessage(message: {
   return event;
 }
 
-function invalid(code: 'INTERNAL' | 'INVALID_ENVELOPE', what: string, error: z.ZodError): StreamgateError {
+function invalid(
+  code: 'INTERNAL' | 'INVALID_ENVELOPE',
+  what: string,
+  error: z.core.$ZodError,
+): StreamgateError {
   const issues = formatIssues(error.issues);
   return new StreamgateError(code, `Invalid ${what}: ${issues.join('; ')}`, {
     kind: 'permanent',

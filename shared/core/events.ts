@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import type { EligibilityReport } from './eligibility.js';
 import { JOB_ID_PATTERN } from './ids.js';
 import { LIMITS } from './limits.js';
@@ -51,29 +52,24 @@ const JOB_NAME_PATTERN = new RegExp(
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
 const FindingSchema = z.strictObject({
-  code: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]*$/)
-    .max(64),
-  message: z.string().max(2048),
+  code: z.string().check(z.regex(/^[A-Z][A-Z0-9_]*$/), z.maxLength(64)),
+  message: z.string().check(z.maxLength(2048)),
 });
 
 export const JobNameSchema = z
   .string()
-  .max(512)
-  .regex(JOB_NAME_PATTERN)
-  .describe('projects/P/locations/R/jobs/ID');
-const JobUidSchema = z.string().min(1).max(256);
-const RegionSchema = z.string().min(1).max(LIMITS.regionLength);
-const CorrelationSchema = z.string().max(LIMITS.correlationIdLength);
+  .check(z.maxLength(512), z.regex(JOB_NAME_PATTERN), z.describe('projects/P/locations/R/jobs/ID'));
+const JobUidSchema = z.string().check(z.minLength(1), z.maxLength(256));
+const RegionSchema = z.string().check(z.minLength(1), z.maxLength(LIMITS.regionLength));
+const CorrelationSchema = z.string().check(z.maxLength(LIMITS.correlationIdLength));
 
 const StreamingDecisionSchema = z.strictObject({
-  enabled: z.boolean().describe('Whether the job was created with enableImageStreaming.'),
+  enabled: z.boolean().check(z.describe('Whether the job was created with enableImageStreaming.')),
   mode: z.enum(STREAMING_MODES),
   verdict: z.enum(['eligible', 'ineligible', 'needs-resolution']),
-  reasons: z.array(FindingSchema).max(64),
-  warnings: z.array(FindingSchema).max(64),
-  platformDigest: z.string().regex(DIGEST_PATTERN).optional(),
+  reasons: z.array(FindingSchema).check(z.maxLength(64)),
+  warnings: z.array(FindingSchema).check(z.maxLength(64)),
+  platformDigest: z.optional(z.string().check(z.regex(DIGEST_PATTERN))),
 });
 export type StreamingDecision = z.infer<typeof StreamingDecisionSchema>;
 
@@ -112,54 +108,58 @@ export const JobLaunchedDataSchema = z
   .strictObject({
     jobName: JobNameSchema,
     jobUid: JobUidSchema,
-    jobId: z.string().max(63),
+    jobId: z.string().check(z.maxLength(63)),
     region: RegionSchema,
     image: z.strictObject({
-      reference: z.string().max(LIMITS.imageLength).describe('The image as requested.'),
+      reference: z.string().check(z.maxLength(LIMITS.imageLength), z.describe('The image as requested.')),
       digest: z
-        .string()
-        .regex(DIGEST_PATTERN)
-        .optional()
-        .describe(
-          'The resolved root digest; absent for images outside Artifact Registry, which are not read.',
+        .optional(z.string().check(z.regex(DIGEST_PATTERN)))
+        .check(
+          z.describe(
+            'The resolved root digest; absent for images outside Artifact Registry, which are not read.',
+          ),
         ),
       repairedFrom: z
-        .string()
-        .regex(DIGEST_PATTERN)
-        .optional()
-        .describe(
-          'Mode "repair": the digest the image was repaired from; `digest` is then the repaired image the job runs.',
+        .optional(z.string().check(z.regex(DIGEST_PATTERN)))
+        .check(
+          z.describe(
+            'Mode "repair": the digest the image was repaired from; `digest` is then the repaired image the job runs.',
+          ),
         ),
-      uri: z.string().max(LIMITS.imageLength).describe('The imageUri the job runs.'),
+      uri: z.string().check(z.maxLength(LIMITS.imageLength), z.describe('The imageUri the job runs.')),
     }),
     streaming: StreamingDecisionSchema,
     source: z.enum(LAUNCH_SOURCES),
-    idempotencyKey: z.string().max(LIMITS.idempotencyKeyLength),
+    idempotencyKey: z.string().check(z.maxLength(LIMITS.idempotencyKeyLength)),
     correlationId: CorrelationSchema,
     created: z
       .boolean()
-      .describe(
-        'false when the job already existed (a repeat: same key, same request); the event then describes that job as Batch holds it.',
+      .check(
+        z.describe(
+          'false when the job already existed (a repeat: same key, same request); the event then describes that job as Batch holds it.',
+        ),
       ),
-    rule: z.string().max(LIMITS.ruleNameLength).optional(),
+    rule: z.optional(z.string().check(z.maxLength(LIMITS.ruleNameLength))),
   })
-  .describe('A Batch job was created (or already existed) for a request.');
+  .check(z.describe('A Batch job was created (or already existed) for a request.'));
 export type JobLaunchedData = z.infer<typeof JobLaunchedDataSchema>;
 
 export const RequestRejectedDataSchema = z
   .strictObject({
-    reasons: z.array(FindingSchema).min(1).max(64),
+    reasons: z.array(FindingSchema).check(z.minLength(1), z.maxLength(64)),
     source: z.enum(LAUNCH_SOURCES),
     correlationId: CorrelationSchema,
-    idempotencyKey: z.string().max(LIMITS.idempotencyKeyLength).optional(),
-    rule: z.string().max(LIMITS.ruleNameLength).optional(),
-    request: RequestSummarySchema.optional(),
-    streaming: StreamingDecisionSchema.optional().describe(
-      'Set when the image was judged (e.g. require mode).',
-    ),
+    idempotencyKey: z.optional(z.string().check(z.maxLength(LIMITS.idempotencyKeyLength))),
+    rule: z.optional(z.string().check(z.maxLength(LIMITS.ruleNameLength))),
+    request: z.optional(RequestSummarySchema),
+    streaming: z
+      .optional(StreamingDecisionSchema)
+      .check(z.describe('Set when the image was judged (e.g. require mode).')),
   })
-  .describe(
-    'A request was refused permanently (IDEMPOTENCY_CONFLICT: its key already names another request); no job was created or changed.',
+  .check(
+    z.describe(
+      'A request was refused permanently (IDEMPOTENCY_CONFLICT: its key already names another request); no job was created or changed.',
+    ),
   );
 export type RequestRejectedData = z.infer<typeof RequestRejectedDataSchema>;
 
@@ -169,21 +169,23 @@ export const JobCompletedDataSchema = z
     jobUid: JobUidSchema,
     region: RegionSchema,
     state: z.enum(TERMINAL_JOB_STATES),
-    runDurationSeconds: z.number().min(0).optional(),
+    runDurationSeconds: z.optional(z.number().check(z.minimum(0))),
     tasks: z.strictObject({
-      total: z.int().min(0),
-      counts: z.partialRecord(z.enum(TASK_STATES), z.int().min(0)),
+      total: z.int().check(z.minimum(0)),
+      counts: z.partialRecord(z.enum(TASK_STATES), z.int().check(z.minimum(0))),
     }),
     failedTasks: z
-      .array(z.strictObject({ task: z.string().max(512), exitCode: z.int().nullable() }))
-      .max(1000)
-      .describe('Failed tasks and their last exit code (null when Batch reported none).'),
+      .array(z.strictObject({ task: z.string().check(z.maxLength(512)), exitCode: z.nullable(z.int()) }))
+      .check(
+        z.maxLength(1000),
+        z.describe('Failed tasks and their last exit code (null when Batch reported none).'),
+      ),
     streaming: z.strictObject({ enabled: z.boolean() }),
-    image: z.string().max(LIMITS.imageLength),
-    correlationId: CorrelationSchema.describe('The label-safe correlation id from the job labels.'),
-    source: z.string().max(20).optional(),
+    image: z.string().check(z.maxLength(LIMITS.imageLength)),
+    correlationId: CorrelationSchema.check(z.describe('The label-safe correlation id from the job labels.')),
+    source: z.optional(z.string().check(z.maxLength(20))),
   })
-  .describe('A streamgate job reached a terminal state.');
+  .check(z.describe('A streamgate job reached a terminal state.'));
 export type JobCompletedData = z.infer<typeof JobCompletedDataSchema>;
 
 const JobStateChangedDataSchema = z
@@ -192,10 +194,10 @@ const JobStateChangedDataSchema = z
     jobUid: JobUidSchema,
     region: RegionSchema,
     state: z.enum(JOB_STATES),
-    previousState: z.enum(JOB_STATES).optional(),
-    correlationId: CorrelationSchema.optional(),
+    previousState: z.optional(z.enum(JOB_STATES)),
+    correlationId: z.optional(CorrelationSchema),
   })
-  .describe('A streamgate job changed state (published only with events.stateChanged).');
+  .check(z.describe('A streamgate job changed state (published only with events.stateChanged).'));
 
 /** Data schema per event type. */
 export const EVENT_DATA_SCHEMAS = {

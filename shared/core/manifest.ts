@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   ImageIndexSchema,
   ImageManifestSchema,
@@ -179,7 +179,7 @@ function optionalString<K extends string>(key: K, value: unknown): Partial<Recor
 }
 
 /** zod issues as short sentences naming the JSON path. */
-function describeIssues(error: z.ZodError): string[] {
+function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length === 0 ? 'the document' : `\`${issue.path.join('.')}\``;
     return `${where}: ${issue.message}`;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 
 /**
  * The trace a request or a Pub/Sub message belongs to, read from the headers and attributes that
@@ -32,27 +33,40 @@ const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
 const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
 
 /** `version-traceid-parentid-flags`; a future version may append fields after a `-`. */
-const TraceparentSchema = z
-  .string()
-  .max(MAX_TRACE_TEXT)
-  .transform((text) => text.trim().toLowerCase())
-  .pipe(z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/))
-  .transform((text) => text.split('-'))
-  .refine(([version = '', , , , ...rest]) => version !== 'ff' && (version !== '00' || rest.length === 0))
-  .refine(([, traceId = '', spanId = '']) => TRACE_ID.test(traceId) && SPAN_ID.test(spanId))
-  .transform(([, traceId = '', spanId = '', flags = '00']): TraceContext => ({
+const TraceparentSchema = z.pipe(
+  z
+    .pipe(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.maxLength(MAX_TRACE_TEXT)),
+          z.transform((text) => text.trim().toLowerCase()),
+        ),
+        z.string().check(z.regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/)),
+      ),
+      z.transform((text) => text.split('-')),
+    )
+    .check(
+      z.refine(
+        ([version = '', , , , ...rest]) => version !== 'ff' && (version !== '00' || rest.length === 0),
+      ),
+      z.refine(([, traceId = '', spanId = '']) => TRACE_ID.test(traceId) && SPAN_ID.test(spanId)),
+    ),
+  z.transform(([, traceId = '', spanId = '', flags = '00']): TraceContext => ({
     traceId,
     spanId,
     sampled: (parseInt(flags, 16) & 1) === 1,
-  }));
+  })),
+);
 
 /** `TRACE_ID[/SPAN_ID][;o=OPTIONS]`: the span id is a decimal uint64, OPTIONS bit 0 is "sampled". */
-const CloudTraceContextSchema = z
-  .string()
-  .max(MAX_TRACE_TEXT)
-  .transform((text) => /^([0-9a-fA-F]{32})(?:\/(\d{1,20}))?(?:;o=(\d{1,3}))?$/.exec(text.trim()))
-  .refine((match) => match !== null && TRACE_ID.test((match[1] ?? '').toLowerCase()))
-  .transform((match): TraceContext => {
+const CloudTraceContextSchema = z.pipe(
+  z
+    .pipe(
+      z.string().check(z.maxLength(MAX_TRACE_TEXT)),
+      z.transform((text) => /^([0-9a-fA-F]{32})(?:\/(\d{1,20}))?(?:;o=(\d{1,3}))?$/.exec(text.trim())),
+    )
+    .check(z.refine((match) => match !== null && TRACE_ID.test((match[1] ?? '').toLowerCase()))),
+  z.transform((match): TraceContext => {
     const [, traceId = '', span, options] = match ?? [];
     const spanId = span === undefined ? undefined : decimalSpanToHex(span);
     return {
@@ -60,32 +74,36 @@ const CloudTraceContextSchema = z
       ...(spanId ? { spanId } : {}),
       ...(options !== undefined ? { sampled: (Number(options) & 1) === 1 } : {}),
     };
-  });
+  }),
+);
 
 /** The JSON `{traceId, spanId, traceFlags}` of `googclient_OpenTelemetrySpanContext`. */
-const SpanContextJsonSchema = z
-  .string()
-  .max(MAX_TRACE_TEXT)
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
+const SpanContextJsonSchema = z.pipe(
+  z.pipe(
+    z.pipe(
+      z.string().check(z.maxLength(MAX_TRACE_TEXT)),
+      z.transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          // zod/mini's transform context has no addIssue: push the issue it would have added.
+          ctx.issues.push({ code: 'custom', message: 'not JSON', input: text });
+          return z.NEVER;
+        }
+      }),
+    ),
     z.looseObject({
-      traceId: z.string().regex(TRACE_ID),
-      spanId: z.string().regex(SPAN_ID),
-      traceFlags: z.number().int().min(0).max(255).optional(),
+      traceId: z.string().check(z.regex(TRACE_ID)),
+      spanId: z.string().check(z.regex(SPAN_ID)),
+      traceFlags: z.optional(z.int().check(z.minimum(0), z.maximum(255))),
     }),
-  )
-  .transform(({ traceId, spanId, traceFlags }): TraceContext => ({
+  ),
+  z.transform(({ traceId, spanId, traceFlags }): TraceContext => ({
     traceId,
     spanId,
     ...(traceFlags !== undefined ? { sampled: (traceFlags & 1) === 1 } : {}),
-  }));
+  })),
+);
 
 /** A decimal uint64 span id as 16 hex digits; undefined for 0 or out of range. */
 function decimalSpanToHex(decimal: string): string | undefined {
@@ -115,7 +133,7 @@ export function traceFromAttributes(attributes: Readonly<Record<string, string>>
 }
 
 function parsed(
-  schema: z.ZodType<TraceContext, string>,
+  schema: z.ZodMiniType<TraceContext, string>,
   value: string | undefined,
 ): TraceContext | undefined {
   if (value === undefined) return undefined;

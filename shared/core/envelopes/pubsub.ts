@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../zod-locale.js';
+import * as z from 'zod/mini';
 import type { Finding, RequestReasonCode } from '../reason-codes.js';
 import { parseUtf8Json } from '../utf8-json.js';
 
@@ -42,35 +43,37 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 const MAX_ATTRIBUTE_VALUE = 1024 * 1024;
 /** Attribute names and values within bounds (wider than Pub/Sub's own, never narrower). */
-export const AttributesSchema = z.record(z.string().max(1024), z.string().max(MAX_ATTRIBUTE_VALUE));
+export const AttributesSchema = z.record(
+  z.string().check(z.maxLength(1024)),
+  z.string().check(z.maxLength(MAX_ATTRIBUTE_VALUE)),
+);
 
 const MessageSchema = z
   .looseObject({
-    data: z
-      .string()
-      .max(Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4)
-      .optional(),
-    attributes: AttributesSchema.nullish(),
-    messageId: z.string().min(1).max(256).optional(),
-    message_id: z.string().min(1).max(256).optional(),
-    publishTime: z.string().max(64).optional(),
-    publish_time: z.string().max(64).optional(),
-    orderingKey: z.string().max(1024).optional(),
-    ordering_key: z.string().max(1024).optional(),
+    data: z.optional(z.string().check(z.maxLength(Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4))),
+    attributes: z.optional(z.nullable(AttributesSchema)),
+    messageId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    message_id: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    publishTime: z.optional(z.string().check(z.maxLength(64))),
+    publish_time: z.optional(z.string().check(z.maxLength(64))),
+    orderingKey: z.optional(z.string().check(z.maxLength(1024))),
+    ordering_key: z.optional(z.string().check(z.maxLength(1024))),
   })
-  .refine((m) => m.data === undefined || BASE64.test(m.data), { message: 'message.data is not base64' });
+  .check(
+    z.refine((m) => m.data === undefined || BASE64.test(m.data), { message: 'message.data is not base64' }),
+  );
 
 const MessagePublishedDataSchema = z.looseObject({
   message: MessageSchema,
-  subscription: z.string().max(512).optional(),
-  deliveryAttempt: z.number().int().min(0).optional(),
+  subscription: z.optional(z.string().check(z.maxLength(512))),
+  deliveryAttempt: z.optional(z.int().check(z.minimum(0))),
 });
 
 const CloudEventHeadSchema = z.looseObject({
-  type: z.string().max(512).optional(),
-  source: z.string().max(1024).optional(),
-  id: z.string().max(512).optional(),
-  data: z.unknown().optional(),
+  type: z.optional(z.string().check(z.maxLength(512))),
+  source: z.optional(z.string().check(z.maxLength(1024))),
+  id: z.optional(z.string().check(z.maxLength(512))),
+  data: z.optional(z.unknown()),
 });
 
 /** A refused envelope, with its reason. */

@@ -1,5 +1,6 @@
+import '../zod-locale.js';
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   AttributesSchema,
   MAX_MESSAGE_BYTES,
@@ -31,10 +32,10 @@ export const PUBSUB_METADATA_HEADERS = {
 export type PushHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 const MetadataSchema = z.object({
-  messageId: z.string().min(1).max(256),
-  publishTime: z.string().max(64).optional(),
-  subscription: z.string().max(512).optional(),
-  orderingKey: z.string().max(1024).optional(),
+  messageId: z.string().check(z.minLength(1), z.maxLength(256)),
+  publishTime: z.optional(z.string().check(z.maxLength(64))),
+  subscription: z.optional(z.string().check(z.maxLength(512))),
+  orderingKey: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /**
