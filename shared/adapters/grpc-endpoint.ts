@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../core/zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from '../core/errors.js';
 
 /** A plain-text gRPC endpoint, e.g. a local stand-in (`127.0.0.1:7001`). */
@@ -7,20 +8,22 @@ export interface GrpcEndpoint {
   port: number;
 }
 
-const HostPortSchema = z
-  .string()
-  .trim()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must look like host:port')
-  .transform((value, ctx) => {
+const HostPortSchema = z.pipe(
+  z
+    .string()
+    .check(z.trim(), z.regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must look like host:port')),
+  z.transform((value: string, ctx) => {
     const cut = value.lastIndexOf(':');
     const host = value.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
     const port = Number(value.slice(cut + 1));
     if (port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: 'port must be 1-65535' });
+      // A zod/mini transform gets the bare parse payload (no addIssue): push what addIssue would.
+      ctx.issues.push({ code: 'custom', message: 'port must be 1-65535', input: value });
       return z.NEVER;
     }
     return { host, port };
-  });
+  }),
+);
 
 /**
  * Parses `host:port` (IPv6 in brackets).

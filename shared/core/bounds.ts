@@ -48,7 +48,7 @@ export interface BoundedSchema {
  * following objects, arrays, records and optional/nullable wrappers. Everything else (patterns,
  * enums, minimums, unknown keys) is left for validation to judge.
  *
- * @example clampToSchema(z.object({ m: z.string().max(3) }), { m: 'abcdef' }) // { m: 'abc' }
+ * @example clampToSchema(z.object({ m: z.string().check(z.maxLength(3)) }), { m: 'abcdef' }) // { m: 'abc' }
  */
 export function clampToSchema<T>(schema: BoundedSchema, value: T): T {
   return clampValue(schema, value) as T;

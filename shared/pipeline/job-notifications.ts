@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../core/zod-locale.js';
+import * as z from 'zod/mini';
 import {
   EVENT_TYPES,
   JobNameSchema,
@@ -22,10 +23,10 @@ import { publishEvent } from './publish-event.js';
  */
 export const JobNotificationSchema = z.looseObject({
   JobName: JobNameSchema,
-  JobUID: z.string().min(1).max(256),
+  JobUID: z.string().check(z.minLength(1), z.maxLength(256)),
   NewJobState: z.enum(JOB_STATES),
-  Region: z.string().max(64).optional(),
-  Type: z.string().max(64).optional(),
+  Region: z.optional(z.string().check(z.maxLength(64))),
+  Type: z.optional(z.string().check(z.maxLength(64))),
 });
 type JobNotification = z.infer<typeof JobNotificationSchema>;
 

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../core/zod-locale.js';
+import * as z from 'zod/mini';
 import type { Rule } from '../core/config.js';
 import { judgeRead } from '../core/eligibility.js';
 import { isRepairedManifest, REPAIRED_FROM_ANNOTATION } from '../core/repair/marker.js';
@@ -26,9 +27,9 @@ import type { KnownImage } from './plan.js';
  * full references, and either may be missing.
  */
 const PushNoticeSchema = z.looseObject({
-  action: z.string().max(32),
-  digest: z.string().min(1).max(1024).optional(),
-  tag: z.string().min(1).max(1024).optional(),
+  action: z.string().check(z.maxLength(32)),
+  digest: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 });
 type PushNotice = z.infer<typeof PushNoticeSchema>;
 

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../../core/zod-locale.js';
+import * as z from 'zod/mini';
 import type { Clock } from '../../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { ServiceUsageClient } from './clients.js';
@@ -9,9 +10,11 @@ import { TtlCache } from './ttl-cache.js';
 /** The API Image streaming needs in the job's project. */
 const CONTAINER_FILESYSTEM_SERVICE = 'containerfilesystem.googleapis.com';
 
-const ProjectSchema = z.string().regex(/^[a-z0-9][a-z0-9.:-]{0,99}$/);
+const ProjectSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9.:-]{0,99}$/));
 
-const ServiceSchema = z.looseObject({ state: z.union([z.string(), z.number()]).nullish() });
+const ServiceSchema = z.looseObject({
+  state: z.optional(z.nullable(z.union([z.string(), z.number()]))),
+});
 
 /** ENABLED → true, DISABLED → false, anything else → 'unknown'. */
 function toApiEnabled(service: unknown): boolean | 'unknown' {

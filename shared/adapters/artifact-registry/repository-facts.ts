@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../../core/zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from '../../core/errors.js';
 import type { RepositoryFacts } from '../../core/eligibility.js';
 import type { ImageReference } from '../../core/image-reference.js';
@@ -27,7 +28,7 @@ export function repositoryName(at: ArtifactRegistryCoordinates): string {
   return `projects/${at.project}/locations/${at.location}/repositories/${at.repository}`;
 }
 
-const DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+const DigestSchema = z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/));
 
 /**
  * `projects/P/locations/L/repositories/R/dockerImages/IMAGE@sha256:…`, with each '/' inside IMAGE
@@ -73,22 +74,22 @@ const MODES: Record<string, RepositoryFacts['mode']> = {
 };
 
 const enumName = (names: Record<number, string>) =>
-  z
-    .union([z.string(), z.number()])
-    .nullish()
-    .transform((value) =>
+  z.pipe(
+    z.optional(z.nullable(z.union([z.string(), z.number()]))),
+    z.transform((value: string | number | null | undefined) =>
       typeof value === 'number' ? (names[value] ?? `UNKNOWN_${value}`) : (value ?? undefined),
-    );
+    ),
+  );
 
 /** The fields of `google.devtools.artifactregistry.v1.Repository` streamgate reads. */
 const RepositorySchema = z.looseObject({
   format: enumName(FORMAT_NUMBERS),
   mode: enumName(MODE_NUMBERS),
-  kmsKeyName: z.string().nullish(),
+  kmsKeyName: z.optional(z.nullable(z.string())),
 });
 
 /** The fields of `google.devtools.artifactregistry.v1.DockerImage` streamgate reads. */
-const DockerImageSchema = z.looseObject({ mediaType: z.string().nullish() });
+const DockerImageSchema = z.looseObject({ mediaType: z.optional(z.nullable(z.string())) });
 
 /** Maps a Repository message to facts. An empty string means "unset" in proto3, so it is dropped. */
 export function toRepositoryFacts(repository: unknown): RepositoryFacts {

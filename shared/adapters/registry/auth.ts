@@ -4,7 +4,8 @@
  * realm (Basic `oauth2accesstoken:<access token>`), and cache it per scope until it expires. The
  * access token is only ever shown to Google's registries (or our own overrides) at their own origin.
  */
-import * as z from 'zod';
+import '../../core/zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from '../../core/errors.js';
 import { memoizePromise } from '../memoize.js';
 import type { Clock } from '../../core/ports.js';
@@ -93,14 +94,16 @@ export function googleAccessTokenSource(): AccessTokenSource {
 /** The token endpoint's answer (token spec: `token` and/or `access_token`, `expires_in` seconds). */
 export const TokenResponseSchema = z
   .object({
-    token: z.string().min(1).optional(),
-    access_token: z.string().min(1).optional(),
-    expires_in: z.number().positive().optional(),
-    issued_at: z.string().optional(),
+    token: z.optional(z.string().check(z.minLength(1))),
+    access_token: z.optional(z.string().check(z.minLength(1))),
+    expires_in: z.optional(z.number().check(z.positive())),
+    issued_at: z.optional(z.string()),
   })
-  .refine((v) => v.token !== undefined || v.access_token !== undefined, {
-    message: 'token or access_token is required',
-  });
+  .check(
+    z.refine((v) => v.token !== undefined || v.access_token !== undefined, {
+      message: 'token or access_token is required',
+    }),
+  );
 
 export const DEFAULT_TOKEN_LIFETIME_S = 60;
 

@@ -2,7 +2,8 @@
  * STREAMGATE_REGISTRY_OVERRIDES: send requests for a registry host to another base URL (the local
  * stand-in, a test registry). Without an override a registry is reached at `https://<host[:port]>`.
  */
-import * as z from 'zod';
+import '../../core/zod-locale.js';
+import * as z from 'zod/mini';
 import { StreamgateError } from '../../core/errors.js';
 import { readEnv } from '../env.js';
 
@@ -11,15 +12,17 @@ export type RegistryOverrides = ReadonlyMap<string, string>;
 
 const AuthoritySchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'expected host or host:port');
-const BaseUrlSchema = z.string().refine((text) => {
-  // URL.canParse is not in every Node 20 release, so parse and catch.
-  try {
-    return /^https?:$/.test(new URL(text).protocol);
-  } catch {
-    return false;
-  }
-}, 'expected an http or https URL');
+  .check(z.regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'expected host or host:port'));
+const BaseUrlSchema = z.string().check(
+  z.refine((text) => {
+    // URL.canParse is not in every Node 20 release, so parse and catch.
+    try {
+      return /^https?:$/.test(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  }, 'expected an http or https URL'),
+);
 
 /**
  * Parses `host=url,host2=url2`. Whitespace around items is ignored; a malformed item is a

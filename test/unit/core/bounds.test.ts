@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clampText, clampToSchema, quoteBounded } from '../../../shared/core/bounds.js';
 import {
   JobCompletedDataSchema,
@@ -38,11 +38,13 @@ describe('quoteBounded', () => {
 describe('clampToSchema', () => {
   it('follows objects, arrays, records and optional wrappers', () => {
     const schema = z.strictObject({
-      name: z.string().max(3),
-      list: z.array(z.string().max(2)).max(2),
-      map: z.record(z.string(), z.string().max(1)),
-      maybe: z.string().max(2).optional(),
-      nested: z.strictObject({ deep: z.string().min(1).max(4).regex(/^a+$/) }).nullable(),
+      name: z.string().check(z.maxLength(3)),
+      list: z.array(z.string().check(z.maxLength(2))).check(z.maxLength(2)),
+      map: z.record(z.string(), z.string().check(z.maxLength(1))),
+      maybe: z.optional(z.string().check(z.maxLength(2))),
+      nested: z.nullable(
+        z.strictObject({ deep: z.string().check(z.minLength(1), z.maxLength(4), z.regex(/^a+$/)) }),
+      ),
     });
     const clamped = clampToSchema(schema, {
       name: 'abcdef',
@@ -63,10 +65,7 @@ describe('clampToSchema', () => {
 
   it('leaves what it cannot fix for validation: patterns, enums, types, unknown keys', () => {
     const schema = z.strictObject({
-      id: z
-        .string()
-        .max(5)
-        .regex(/^[a-z]+$/),
+      id: z.string().check(z.maxLength(5), z.regex(/^[a-z]+$/)),
       n: z.int(),
     });
     const input = { id: 'ABCDEFGH', n: 'seven', extra: 'x'.repeat(10) } as unknown as {
@@ -80,7 +79,10 @@ describe('clampToSchema', () => {
 
   it('keeps a __proto__ key as data and does not change the input', () => {
     const input = JSON.parse('{"m":{"__proto__":"abcdef"}}') as { m: Record<string, string> };
-    const clamped = clampToSchema(z.object({ m: z.record(z.string(), z.string().max(2)) }), input);
+    const clamped = clampToSchema(
+      z.object({ m: z.record(z.string(), z.string().check(z.maxLength(2))) }),
+      input,
+    );
     expect(Object.getOwnPropertyDescriptor(clamped.m, '__proto__')?.value).toBe('ab');
     expect(input.m['__proto__']).toBe('abcdef');
   });
