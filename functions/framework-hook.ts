@@ -22,7 +22,6 @@ import { memoizePromise } from '../shared/adapters/memoize.js';
 import { StreamgateError } from '../shared/core/errors.js';
 import type { Finding } from '../shared/core/reason-codes.js';
 import { problem, writeProblem } from './problem.js';
-import { afterZodSettings } from './warm-up.js';
 
 /** The functions-framework versions whose internals the hook was checked against: ^5.0.0. */
 export const SUPPORTED_FRAMEWORK = /^5\.\d+\.\d+$/;
@@ -110,7 +109,7 @@ function frontedListener(app: RequestListener): RequestListener {
   };
   // A failed import is forgotten, so the next request tries again.
   const front = memoizePromise(() =>
-    afterZodSettings(() => import('./webhook-front.js')).then((module) => module.webhookFront(inner)),
+    import('./webhook-front.js').then((module) => module.webhookFront(inner)),
   );
   return (req, res) => {
     front().then(

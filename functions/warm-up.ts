@@ -11,34 +11,19 @@ import type { onJobStateChanged } from './on-job-state-changed.js';
 import type { WarmClient } from './runtime.js';
 import type { webhook } from './webhook.js';
 
-/**
- * Imports a module that builds zod schemas once zod-settings.ts has been applied: a separate
- * import, awaited first, so the order holds whatever the bundle makes of the modules.
- *
- * @example const { webhookFront } = await afterZodSettings(() => import('./webhook-front.js'));
- */
-export async function afterZodSettings<T>(load: () => Promise<T>): Promise<T> {
-  await import('./zod-settings.js');
-  return load();
-}
-
 /** Each function's implementation, imported on first use and reused afterwards. */
 export const loaders = {
   onImagePush: memoizePromise(
-    async (): Promise<typeof onImagePush> =>
-      (await afterZodSettings(() => import('./on-image-push.js'))).onImagePush,
+    async (): Promise<typeof onImagePush> => (await import('./on-image-push.js')).onImagePush,
   ),
   onJobRequest: memoizePromise(
-    async (): Promise<typeof onJobRequest> =>
-      (await afterZodSettings(() => import('./on-job-request.js'))).onJobRequest,
+    async (): Promise<typeof onJobRequest> => (await import('./on-job-request.js')).onJobRequest,
   ),
   onJobStateChanged: memoizePromise(
     async (): Promise<typeof onJobStateChanged> =>
-      (await afterZodSettings(() => import('./on-job-state-changed.js'))).onJobStateChanged,
+      (await import('./on-job-state-changed.js')).onJobStateChanged,
   ),
-  webhook: memoizePromise(
-    async (): Promise<typeof webhook> => (await afterZodSettings(() => import('./webhook.js'))).webhook,
-  ),
+  webhook: memoizePromise(async (): Promise<typeof webhook> => (await import('./webhook.js')).webhook),
 } satisfies Record<FunctionName, () => Promise<unknown>>;
 
 /**

@@ -16,7 +16,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 
 // Formatted like the rest of the repository, so `prettier --check .` passes on the generated files.
 async function render(
-  schema: z.ZodType,
+  schema: z.core.$ZodType,
   path: string,
   title: string,
   io: 'input' | 'output',
