@@ -2,20 +2,16 @@
  * The functions' dependencies, built once per process from env and config. Importing this module
  * is cheap: the Google clients load on first use (or when `warmUp()` starts them early).
  */
-import { artifactRegistryFactsSourceFromEnv } from '../shared/adapters/artifact-registry/facts-source.js';
 import { createBatchJobs } from '../shared/adapters/batch-jobs.js';
 import { loadConfig, loadWebhookSecrets, resetConfigCache } from '../shared/adapters/config-loader.js';
 import { readEnv } from '../shared/adapters/env.js';
 import { createEventPublisher } from '../shared/adapters/event-publisher.js';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
-import { memoizePromise } from '../shared/adapters/memoize.js';
-import { RegistryClient } from '../shared/adapters/registry/client.js';
-import { RegistryImageResolver } from '../shared/adapters/registry/image-resolver.js';
-import { RegistryClientWriter } from '../shared/adapters/registry/writer.js';
-import { registryOverridesFromEnv } from '../shared/adapters/registry/overrides.js';
+import { lazyPort } from '../shared/adapters/lazy-port.js';
+import { memoizePromise, type Memoized } from '../shared/adapters/memoize.js';
 import { isStreamgateError } from '../shared/core/errors.js';
-import type { LayerInspector } from '../shared/core/ports.js';
 import type { PipelineDeps } from '../shared/pipeline/deps.js';
+import type { buildImageAdapters } from './image-adapters.js';
 import { systemClock } from '../shared/adapters/system-clock.js';
 
 /** What every function works with: the pipeline's dependencies plus the webhook keys. */
@@ -43,15 +39,8 @@ const reportedConfigErrors = new Set<string>();
 async function build(): Promise<Built> {
   const logger = baseLogger;
   const config = await loadConfig();
-  const registry = new RegistryClient({ overrides: registryOverridesFromEnv(), logger });
-  const images = new RegistryImageResolver(registry, { logger });
-  // Mode "repair" reads layers and writes through the same client (and its token cache).
-  const repairStore = new RegistryClientWriter(registry);
-  // A layer read must end well inside the function's own timeout (120 s by default); one that does
-  // not is not repaired, and the launch goes on as mode auto.
-  const layers = lazyLayerInspector(registry, 60_000);
-  const repair = { content: repairStore, writer: repairStore, layers };
-  const repositoryFacts = artifactRegistryFactsSourceFromEnv({ logger });
+  const image = lazyImageAdapters(logger);
+  const repositoryFacts = image.repositoryFacts;
   const batchEndpoint = readEnv('BATCH_API_ENDPOINT');
   const batch = createBatchJobs(batchEndpoint ? { endpoint: batchEndpoint } : {});
   const emulatorHost = readEnv('PUBSUB_EMULATOR_HOST');
@@ -62,13 +51,13 @@ async function build(): Promise<Built> {
   });
   const runtime: Runtime = {
     config,
-    images,
+    images: image.images,
     repositoryFacts,
     batch,
     events,
     clock: systemClock,
     logger,
-    repair,
+    repair: image.repair,
     webhookSecrets: loadWebhookSecrets(),
   };
   return {
@@ -88,16 +77,32 @@ async function build(): Promise<Built> {
   };
 }
 
+type ImageAdapters = ReturnType<typeof buildImageAdapters>;
+
 /**
- * The layer inspector, whose module (with tar-stream and fzstd) is imported on the first layer
- * read: only mode repair reads layers, so no other cold start pays for loading it.
+ * The image adapters (registry, Artifact Registry, Service Usage; image-adapters.ts) as ports whose
+ * module is imported on their first call: onJobStateChanged never reads an image, so its cold start
+ * does not load them, and a launcher loads them with its first event (or the warm-up).
  */
-function lazyLayerInspector(registry: RegistryClient, timeoutMs: number): LayerInspector {
-  const inspector = memoizePromise(async () => {
-    const { RegistryLayerInspector } = await import('../shared/adapters/layers/inspector.js');
-    return new RegistryLayerInspector(registry, { timeoutMs });
-  });
-  return { inspect: async (image, layer) => (await inspector()).inspect(image, layer) };
+function lazyImageAdapters(logger: Logger) {
+  const built: Memoized<ImageAdapters> = memoizePromise(async () =>
+    (await import('./image-adapters.js')).buildImageAdapters(logger),
+  );
+  const facts = async (): Promise<ImageAdapters['repositoryFacts']> => (await built()).repositoryFacts;
+  const repair = async (): Promise<ImageAdapters['repair']> => (await built()).repair;
+  return {
+    images: lazyPort(async () => (await built()).images, ['resolve']),
+    repositoryFacts: {
+      ...lazyPort(facts, ['facts', 'apiEnabled', 'warmUp']),
+      // Closes what was built; builds nothing to close it.
+      close: async () => (await built.peek()?.catch(() => undefined))?.repositoryFacts.close(),
+    },
+    repair: {
+      content: lazyPort(async () => (await repair()).content, ['manifest', 'config']),
+      writer: lazyPort(async () => (await repair()).writer, ['putBlob', 'putManifest', 'hasManifest']),
+      layers: lazyPort(async () => (await repair()).layers, ['inspect']),
+    },
+  };
 }
 
 /**

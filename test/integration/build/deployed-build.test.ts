@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -67,6 +67,33 @@ describe('the deployed build', () => {
     const code = (await Promise.all(chunks.map((file) => readFile(join(outDir, file), 'utf8')))).join('\n');
     expect(code).not.toMatch(/from ["']zod["']/);
     expect(code).toMatch(/import\(["']@google-cloud\/batch["']\)/);
+  });
+
+  it("leaves the registry and Artifact Registry adapters out of onJobStateChanged's cold start", async () => {
+    // The modules a chunk imports statically (what loads with it), and the source files esbuild
+    // marks in them with a `// path` comment.
+    const loaded = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const code = await readFile(join(outDir, 'functions', file), 'utf8');
+      for (const match of code.matchAll(/^(?:import|export)[^;]*?from\s*"\.\/([^"]+)"/gm)) {
+        await visit(join(dirname(file), match[1]!).split(sep).join('/'));
+      }
+    };
+    const sourcesOf = async (name: string): Promise<string> => {
+      loaded.clear();
+      const entry = files.find((file) => new RegExp(`^functions/chunks/${name}-[A-Z0-9]+\\.js$`).test(file));
+      expect(entry).toBeDefined();
+      await visit(entry!.slice('functions/'.length));
+      return (
+        await Promise.all([...loaded].map((file) => readFile(join(outDir, 'functions', file), 'utf8')))
+      ).join('\n');
+    };
+    const notifications = await sourcesOf('on-job-state-changed');
+    expect(notifications).toMatch(/^\/\/ shared\/pipeline\/job-notifications\.ts$/m);
+    expect(notifications).not.toMatch(/^\/\/ shared\/adapters\/registry\/client\.ts$/m);
+    expect(notifications).not.toMatch(/^\/\/ shared\/adapters\/artifact-registry\/facts-source\.ts$/m);
   });
 
   it('builds its schemas with zod/mini: the classic API is not in the bundle (it costs a cold start ~16 ms more)', async () => {
