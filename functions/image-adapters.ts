@@ -5,6 +5,7 @@
  * (onJobStateChanged) does not load them at cold start.
  */
 import { artifactRegistryFactsSourceFromEnv } from '../shared/adapters/artifact-registry/facts-source.js';
+import { lazyPort } from '../shared/adapters/lazy-port.js';
 import type { Logger } from '../shared/adapters/logger.js';
 import { memoizePromise } from '../shared/adapters/memoize.js';
 import { RegistryClient } from '../shared/adapters/registry/client.js';
@@ -46,5 +47,5 @@ function lazyLayerInspector(registry: RegistryClient, timeoutMs: number): LayerI
     const { RegistryLayerInspector } = await import('../shared/adapters/layers/inspector.js');
     return new RegistryLayerInspector(registry, { timeoutMs });
   });
-  return { inspect: async (image, layer) => (await inspector()).inspect(image, layer) };
+  return lazyPort(inspector, ['inspect']);
 }
