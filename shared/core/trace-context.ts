@@ -32,30 +32,30 @@ const MAX_TRACE_TEXT = 512;
 const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
 const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
 
-/** `version-traceid-parentid-flags`; a future version may append fields after a `-`. */
+/**
+ * Whether a trimmed, lower-cased `version-traceid-parentid-flags` can be read: a future version may
+ * append fields after a `-`, version 00 may not, ff is invalid, and the ids are not all zero.
+ */
+function readableTraceparent(text: string): boolean {
+  if (!/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/.test(text)) return false;
+  const [version = '', traceId = '', spanId = '', , ...rest] = text.split('-');
+  const knownShape = version !== 'ff' && (version !== '00' || rest.length === 0);
+  return knownShape && TRACE_ID.test(traceId) && SPAN_ID.test(spanId);
+}
+
+/** `version-traceid-parentid-flags` (W3C Trace Context). */
 const TraceparentSchema = z.pipe(
-  z
-    .pipe(
-      z.pipe(
-        z.pipe(
-          z.string().check(z.maxLength(MAX_TRACE_TEXT)),
-          z.transform((text) => text.trim().toLowerCase()),
-        ),
-        z.string().check(z.regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/)),
-      ),
-      z.transform((text) => text.split('-')),
-    )
-    .check(
-      z.refine(
-        ([version = '', , , , ...rest]) => version !== 'ff' && (version !== '00' || rest.length === 0),
-      ),
-      z.refine(([, traceId = '', spanId = '']) => TRACE_ID.test(traceId) && SPAN_ID.test(spanId)),
-    ),
-  z.transform(([, traceId = '', spanId = '', flags = '00']): TraceContext => ({
-    traceId,
-    spanId,
-    sampled: (parseInt(flags, 16) & 1) === 1,
-  })),
+  z.pipe(
+    z.string().check(z.maxLength(MAX_TRACE_TEXT)),
+    z.transform((text) => text.trim().toLowerCase()),
+  ),
+  z.pipe(
+    z.string().check(z.refine(readableTraceparent)),
+    z.transform((text): TraceContext => {
+      const [, traceId = '', spanId = '', flags = '00'] = text.split('-');
+      return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
+    }),
+  ),
 );
 
 /** `TRACE_ID[/SPAN_ID][;o=OPTIONS]`: the span id is a decimal uint64, OPTIONS bit 0 is "sampled". */
